@@ -1,0 +1,112 @@
+"""Topic model artifact: topic centroids in embedding space plus keywords and labels.
+
+Fitting (BERTopic over the shared encoder's embeddings) lives in
+``models/training/fit_topics.py``; serving only needs the stored representation,
+so a text's topic is a nearest-centroid lookup that is identical alone or in a batch.
+Stored as ``topics.safetensors`` (centroids) + ``topics.json`` (no pickle).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+
+from models.errors import ModelNotLoadedError
+
+WEIGHTS_FILE = "topics.safetensors"
+META_FILE = "topics.json"
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: int
+    label: str
+    keywords: tuple[str, ...]
+    size: int
+
+
+@dataclass
+class TopicModel:
+    name: str
+    version: str
+    topics: tuple[Topic, ...]
+    centroids: np.ndarray  # (n_topics, dim), L2-normalised, row i <-> topics[i]
+    # Cosine similarity below which a text gets no topic.
+    threshold: float
+    # Softmax temperature turning cosine similarities into probabilities.
+    temperature: float = 0.05
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        centroids = np.asarray(self.centroids, dtype=np.float32)
+        norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+        self.centroids = np.ascontiguousarray(centroids / np.clip(norms, 1e-12, None))
+        if self.centroids.shape[0] != len(self.topics):
+            raise ModelNotLoadedError(
+                f"topic model {self.name}: {self.centroids.shape[0]} centroids for {len(self.topics)} topics"
+            )
+
+    def assign(self, embeddings: np.ndarray, top_k: int = 1) -> list[list[tuple[Topic, float]]]:
+        """Top-k topics per embedding with probabilities; empty where no centroid is close enough."""
+        if len(self.topics) == 0 or embeddings.shape[0] == 0:
+            return [[] for _ in range(embeddings.shape[0])]
+        sims = embeddings.astype(np.float32, copy=False) @ self.centroids.T
+        logits = sims / self.temperature
+        logits -= logits.max(axis=1, keepdims=True)
+        proba = np.exp(logits)
+        proba /= proba.sum(axis=1, keepdims=True)
+        k = min(top_k, len(self.topics))
+        order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        results: list[list[tuple[Topic, float]]] = []
+        for row, cols in enumerate(order):
+            results.append(
+                [(self.topics[c], float(proba[row, c])) for c in cols if sims[row, c] >= self.threshold]
+            )
+        return results
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        save_file({"centroids": self.centroids}, str(directory / WEIGHTS_FILE))
+        meta = {
+            "name": self.name,
+            "version": self.version,
+            "threshold": self.threshold,
+            "temperature": self.temperature,
+            "topics": [
+                {"id": t.id, "label": t.label, "keywords": list(t.keywords), "size": t.size} for t in self.topics
+            ],
+            "metadata": self.metadata,
+        }
+        (directory / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+    @classmethod
+    def load(cls, directory: Path) -> TopicModel:
+        weights_path, meta_path = directory / WEIGHTS_FILE, directory / META_FILE
+        for path in (weights_path, meta_path):
+            if not path.is_file():
+                raise ModelNotLoadedError(f"model artifact missing: {path}")
+        try:
+            meta = json.loads(meta_path.read_text())
+            centroids = load_file(str(weights_path))["centroids"]
+            topics = tuple(
+                Topic(id=int(t["id"]), label=t["label"], keywords=tuple(t["keywords"]), size=int(t["size"]))
+                for t in meta["topics"]
+            )
+            return cls(
+                name=meta["name"],
+                version=meta["version"],
+                topics=topics,
+                centroids=centroids,
+                threshold=float(meta["threshold"]),
+                temperature=float(meta.get("temperature", 0.05)),
+                metadata=dict(meta.get("metadata", {})),
+            )
+        except ModelNotLoadedError:
+            raise
+        except Exception as exc:
+            raise ModelNotLoadedError(f"model artifact unreadable: {directory}: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Generated protobuf code for the journeymine API (see proto/generate.py)."""
