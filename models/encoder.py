@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
 from models.errors import ModelNotLoadedError
 
@@ -34,8 +34,9 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-@dataclass(frozen=True)
-class EncoderConfig:
+class EncoderConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     # Texts per forward pass; 16-64 is the measured sweet spot on 2 cores.
     batch_size: int = 32
     # torch intra-op threads; 0 leaves torch's default.
@@ -70,6 +71,9 @@ class SentenceTransformerEncoder:
         path = model_path or default_model_path()
         if not (path / "config.json").is_file():
             raise ModelNotLoadedError(f"encoder files missing under {path}")
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
         self._model = SentenceTransformer(str(path), device="cpu")
         self._model.max_seq_length = self.config.max_seq_length
         self.dim = int(self._model.get_embedding_dimension())

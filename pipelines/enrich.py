@@ -1,0 +1,316 @@
+"""Enrichment: the recipe that turns interactions into signals.
+
+    segment -> detect language -> parse (spaCy) -> encode (one pass per unique text)
+            -> heads (sentiment, intent, topics) -> roll up -> EnrichedInteraction
+
+Every distinct sentence and every multi-sentence part is encoded exactly once
+per call, and every head reads those embeddings; documents and speaker roles
+are pooled from their parts, so they cost no extra pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.encoder import Encoder
+from models.registry import ModelRegistry
+from pipelines.domain import (
+    ConversationSummary,
+    EnrichedInteraction,
+    EnrichOptions,
+    Entity,
+    Intent,
+    Interaction,
+    LanguageInfo,
+    ModelRef,
+    RoleSentiment,
+    SentenceSentiment,
+    Sentiment,
+    SentimentTrend,
+    SignalKind,
+    SpeakerRole,
+    TextSpan,
+    TopicAssignment,
+    Transcript,
+    TurnSignals,
+)
+from pipelines.entities import entities_of
+from pipelines.intent import IntentStage
+from pipelines.language import LanguageConfig, LanguageDetector
+from pipelines.segment import Part, parts_of
+from pipelines.sentiment import SentimentConfig, SentimentStage, word_weight
+from pipelines.topics import TopicStage
+
+
+class EnrichConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
+    language: LanguageConfig = Field(default_factory=LanguageConfig)
+    # A multi-sentence part longer than this (characters) is represented by the mean of its
+    # sentences' embeddings instead of its own pass (the encoder truncates at 256 tokens).
+    max_part_chars: int = 1000
+    # spaCy batch size for parsing parts.
+    parse_batch_size: int = 64
+
+
+@dataclass
+class PartAnalysis:
+    """Everything computed for one part; documents and roles are pooled from these."""
+
+    part: Part
+    sentences: list[tuple[TextSpan, str]] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    sentence_rows: list[int] = field(default_factory=list)
+    embedding: np.ndarray | None = None
+    sentiment_proba: np.ndarray | None = None
+    sentence_proba: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def weight(self) -> float:
+        return word_weight(self.part.text)
+
+
+@dataclass
+class _Plan:
+    interaction: Interaction
+    language: LanguageInfo
+    parts: list[PartAnalysis]
+
+
+class Enricher:
+    """Runs every signal off one shared encoder pass. Transport-free; safe to share across threads
+    only if calls are serialised (the service holds one lock per enricher)."""
+
+    def __init__(
+        self,
+        *,
+        encoder: Encoder,
+        registry: ModelRegistry,
+        nlp: Any,
+        nlp_model: ModelRef,
+        language: LanguageDetector | None = None,
+        config: EnrichConfig | None = None,
+    ) -> None:
+        self.config = config or EnrichConfig()
+        self.encoder = encoder
+        self.registry = registry
+        self.nlp = nlp
+        self.nlp_model = nlp_model
+        self.language = language or LanguageDetector(config=self.config.language)
+        self.encoder_model = ModelRef(encoder.name, encoder.version)
+        self.sentiment = SentimentStage(
+            head=registry.load(registry.resolve("sentiment", None).id), config=self.config.sentiment
+        )
+        topic_spec = registry.resolve("topics", None)
+        self.topics: TopicStage | None = TopicStage(model=registry.load(topic_spec.id))
+        self._intent_stages: dict[str, IntentStage] = {}
+
+    # --- lookups -------------------------------------------------------------------------------
+
+    def intent_stage(self, taxonomy: str | None, *, field: str = "options.intent_taxonomy") -> IntentStage:
+        """The stage for a taxonomy name (None: the default); NotFoundError names the valid ones."""
+        spec = self.registry.resolve("intent", taxonomy, field=field)
+        if spec.id not in self._intent_stages:
+            self._intent_stages[spec.id] = IntentStage(head=self.registry.load(spec.id), taxonomy=spec.short_name)
+        return self._intent_stages[spec.id]
+
+    # --- the recipe ----------------------------------------------------------------------------
+
+    def enrich(
+        self, interactions: Sequence[Interaction], options: EnrichOptions | None = None
+    ) -> list[EnrichedInteraction]:
+        """One result per interaction, in order; batched output equals one-at-a-time output."""
+        options = options or EnrichOptions()
+        intent = self.intent_stage(options.intent_taxonomy) if SignalKind.INTENT in options.signals else None
+        plans = [self._plan(interaction) for interaction in interactions]
+        self.analyze([p for plan in plans if plan.language.supported for p in plan.parts], options.signals)
+        return [self._assemble(plan, options, intent) for plan in plans]
+
+    def _plan(self, interaction: Interaction) -> _Plan:
+        parts = parts_of(interaction)
+        text = " ".join(p.text for p in parts)
+        language = self.language.detect(text, interaction.language)
+        return _Plan(interaction, language, [PartAnalysis(p) for p in parts])
+
+    def analyze(self, parts: Sequence[PartAnalysis], signals: frozenset[SignalKind]) -> None:
+        """Parse, encode and score parts in place, in one batch: one encoder pass per unique text."""
+        if not parts:
+            return
+        self._parse(parts, with_entities=SignalKind.ENTITIES in signals)
+        if not signals & {SignalKind.SENTIMENT, SignalKind.INTENT, SignalKind.TOPICS}:
+            return
+        texts: dict[str, int] = {}
+        part_rows: list[int | None] = []
+        for pa in parts:
+            pa.sentence_rows = [texts.setdefault(s, len(texts)) for _, s in pa.sentences]
+            whole = pa.part.text.strip()
+            if len(pa.sentences) <= 1 or len(whole) <= self.config.max_part_chars:
+                part_rows.append(texts.setdefault(whole, len(texts)))
+            else:
+                part_rows.append(None)
+        embeddings = self.encoder.encode(list(texts))
+        proba = self.sentiment.predict_proba(embeddings)
+        for pa, row in zip(parts, part_rows, strict=True):
+            pa.sentence_proba = [proba[r] for r in pa.sentence_rows]
+            if row is not None:
+                pa.embedding = embeddings[row]
+                pa.sentiment_proba = proba[row]
+            else:
+                pa.embedding = _normalise(embeddings[pa.sentence_rows].mean(axis=0))
+                pa.sentiment_proba = self.sentiment.predict_proba(pa.embedding[None, :])[0]
+
+    def _parse(self, parts: Sequence[PartAnalysis], *, with_entities: bool) -> None:
+        texts = [pa.part.text for pa in parts]
+        for pa, doc in zip(parts, self.nlp.pipe(texts, batch_size=self.config.parse_batch_size), strict=True):
+            pa.sentences = []
+            for sent in doc.sents:
+                stripped = sent.text.strip()
+                if not stripped:
+                    continue
+                start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+                span = TextSpan(pa.part.part, pa.part.index, start, start + len(stripped))
+                pa.sentences.append((span, stripped))
+            if not pa.sentences:  # whitespace-only parts are filtered earlier; keep one span regardless
+                span = TextSpan(pa.part.part, pa.part.index, 0, len(pa.part.text))
+                pa.sentences = [(span, pa.part.text.strip())]
+            pa.entities = entities_of(doc, pa.part, self.nlp_model) if with_entities else []
+
+    # --- roll-ups ------------------------------------------------------------------------------
+
+    def _assemble(self, plan: _Plan, options: EnrichOptions, intent: IntentStage | None) -> EnrichedInteraction:
+        interaction, parts = plan.interaction, plan.parts
+        warnings: list[str] = []
+        if not plan.language.supported:
+            warnings.append(
+                f"language {plan.language.code!r} is not supported (supported: "
+                f"{', '.join(self.config.language.supported)}); text signals were not computed"
+            )
+            return EnrichedInteraction(interaction.id, plan.language, warnings=tuple(warnings))
+        signals = options.signals
+        is_transcript = isinstance(interaction.content, Transcript)
+        customer = [pa for pa in parts if pa.part.role == SpeakerRole.CUSTOMER]
+        if not customer:
+            warnings.append("no customer words: document sentiment, intent and topics were not computed")
+        summary = self.summarize(parts, options, intent, transcript=is_transcript)
+        sentences: tuple[SentenceSentiment, ...] = ()
+        turns: tuple[TurnSignals, ...] = ()
+        if SignalKind.SENTIMENT in signals:
+            sentences = tuple(
+                SentenceSentiment(span, self.sentiment.from_proba(p))
+                for pa in parts
+                for (span, _), p in zip(pa.sentences, pa.sentence_proba, strict=True)
+            )
+        if is_transcript:
+            turns = tuple(self.turn_signals(pa, options, intent) for pa in parts)
+        entities = tuple(e for pa in parts for e in pa.entities) if SignalKind.ENTITIES in signals else ()
+        models = self._models_used(options, intent, encoded=bool(parts), entities=bool(entities))
+        return EnrichedInteraction(
+            interaction_id=interaction.id,
+            language=plan.language,
+            sentiment=self._document_sentiment(customer) if SignalKind.SENTIMENT in signals else None,
+            sentences=sentences,
+            turns=turns,
+            roles=summary.roles if is_transcript else (),
+            trend=summary.trend,
+            intent=summary.intent,
+            topics=summary.topics,
+            entities=entities,
+            models=models,
+            warnings=tuple(warnings),
+        )
+
+    def turn_signals(self, pa: PartAnalysis, options: EnrichOptions, intent: IntentStage | None) -> TurnSignals:
+        sentiment = None
+        if SignalKind.SENTIMENT in options.signals and pa.sentiment_proba is not None:
+            sentiment = self.sentiment.from_proba(pa.sentiment_proba)
+        turn_intent = None
+        if intent is not None and pa.part.role == SpeakerRole.CUSTOMER and pa.embedding is not None:
+            turn_intent = intent.predict(pa.embedding[None, :], options.intent_top_k)[0]
+        return TurnSignals(pa.part.index, pa.part.role, pa.part.speaker_id, sentiment, turn_intent)
+
+    def summarize(
+        self,
+        parts: Sequence[PartAnalysis],
+        options: EnrichOptions,
+        intent: IntentStage | None,
+        *,
+        transcript: bool,
+    ) -> ConversationSummary:
+        """Roll parts up: customer sentiment, per-role sentiment, trend, document intent and topics."""
+        signals = options.signals
+        customer = [pa for pa in parts if pa.part.role == SpeakerRole.CUSTOMER and pa.embedding is not None]
+        roles: tuple[RoleSentiment, ...] = ()
+        trend: SentimentTrend | None = None
+        if SignalKind.SENTIMENT in signals and transcript:
+            roles = self._role_sentiments(parts)
+            trend = self._trend(customer)
+        doc_intent: Intent | None = None
+        topics: tuple[TopicAssignment, ...] = ()
+        doc_embedding = _pooled_embedding(customer)
+        if doc_embedding is not None:
+            if intent is not None:
+                doc_intent = intent.predict(doc_embedding[None, :], options.intent_top_k)[0]
+            if SignalKind.TOPICS in signals and self.topics is not None:
+                topics = self.topics.predict(doc_embedding[None, :], options.topics_top_k)[0]
+        customer_sentiment = self._document_sentiment(customer) if SignalKind.SENTIMENT in signals else None
+        return ConversationSummary(len(parts), customer_sentiment, roles, trend, doc_intent, topics)
+
+    def _document_sentiment(self, customer: Sequence[PartAnalysis]) -> Sentiment | None:
+        probas = [p for pa in customer for p in pa.sentence_proba]
+        weights = [word_weight(text) for pa in customer for _, text in pa.sentences]
+        return self.sentiment.pool(probas, weights)
+
+    def _role_sentiments(self, parts: Sequence[PartAnalysis]) -> tuple[RoleSentiment, ...]:
+        out = []
+        for role in SpeakerRole:
+            mine = [pa for pa in parts if pa.part.role == role and pa.sentiment_proba is not None]
+            pooled = self.sentiment.pool([pa.sentiment_proba for pa in mine], [pa.weight for pa in mine])  # type: ignore[misc]
+            if pooled is not None:
+                out.append(RoleSentiment(role, len(mine), pooled))
+        return tuple(out)
+
+    def _trend(self, customer: Sequence[PartAnalysis]) -> SentimentTrend | None:
+        scored = [pa for pa in customer if pa.sentiment_proba is not None]
+        if len(scored) < 2:
+            return None
+        w = self.sentiment.window_size(len(scored))
+        opening = self.sentiment.pool([pa.sentiment_proba for pa in scored[:w]], [pa.weight for pa in scored[:w]])  # type: ignore[misc]
+        closing = self.sentiment.pool([pa.sentiment_proba for pa in scored[-w:]], [pa.weight for pa in scored[-w:]])  # type: ignore[misc]
+        assert opening is not None and closing is not None
+        return SentimentTrend(opening, closing, closing.score - opening.score)
+
+    def _models_used(
+        self, options: EnrichOptions, intent: IntentStage | None, *, encoded: bool, entities: bool
+    ) -> tuple[ModelRef, ...]:
+        refs = [self.nlp_model]
+        signals = options.signals
+        if encoded and signals & {SignalKind.SENTIMENT, SignalKind.INTENT, SignalKind.TOPICS}:
+            refs.append(self.encoder_model)
+        if SignalKind.SENTIMENT in signals:
+            refs.append(self.sentiment.model)
+        if intent is not None:
+            refs.append(intent.model)
+        if SignalKind.TOPICS in signals and self.topics is not None:
+            refs.append(self.topics.model)
+        return tuple(refs)
+
+
+def _normalise(v: np.ndarray) -> np.ndarray:
+    return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
+
+
+def _pooled_embedding(parts: Sequence[PartAnalysis]) -> np.ndarray | None:
+    """Word-weighted mean of part embeddings: the document's representation, at no extra pass."""
+    vectors = [pa.embedding for pa in parts if pa.embedding is not None]
+    if not vectors:
+        return None
+    if len(vectors) == 1:
+        return vectors[0]
+    weights = np.asarray([pa.weight for pa in parts if pa.embedding is not None])
+    return _normalise((np.vstack(vectors) * weights[:, None]).sum(axis=0) / weights.sum())

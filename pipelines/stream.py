@@ -1,0 +1,63 @@
+"""Live conversations: turns arrive one at a time; each gets its signals and a running summary.
+
+The summary after the last turn equals what ``Enricher.enrich`` returns for the
+whole transcript, because both roll up the same per-part analyses.
+"""
+
+from __future__ import annotations
+
+from pipelines.domain import (
+    ContentPart,
+    EnrichOptions,
+    SentenceSentiment,
+    SignalKind,
+    StreamStart,
+    Turn,
+    TurnUpdate,
+)
+from pipelines.enrich import Enricher, PartAnalysis
+from pipelines.segment import Part
+
+
+class ConversationSession:
+    """State of one live conversation. Not thread-safe: one session per stream."""
+
+    def __init__(self, *, enricher: Enricher, start: StreamStart) -> None:
+        self.enricher = enricher
+        self.start = start
+        self.options: EnrichOptions = start.options
+        # Resolve the taxonomy now so an unknown name fails the stream before any turn.
+        self.intent = (
+            enricher.intent_stage(start.options.intent_taxonomy, field="start.options.intent_taxonomy")
+            if SignalKind.INTENT in start.options.signals
+            else None
+        )
+        self.parts: list[PartAnalysis] = []
+
+    @property
+    def turn_count(self) -> int:
+        return len(self.parts)
+
+    def add_turn(self, turn: Turn) -> TurnUpdate:
+        index = len(self.parts)
+        pa = PartAnalysis(Part(ContentPart.TURN, index, turn.text, turn.role, turn.speaker_id))
+        warnings: list[str] = []
+        language = self.enricher.language.detect(turn.text, self.start.language)
+        if language.supported:
+            self.enricher.analyze([pa], self.options.signals)
+        else:
+            warnings.append(f"turn {index}: language {language.code!r} is not supported; turn not scored")
+        self.parts.append(pa)
+        sentences: tuple[SentenceSentiment, ...] = ()
+        if SignalKind.SENTIMENT in self.options.signals:
+            sentences = tuple(
+                SentenceSentiment(span, self.enricher.sentiment.from_proba(p))
+                for (span, _), p in zip(pa.sentences, pa.sentence_proba, strict=True)
+            )
+        return TurnUpdate(
+            turn=self.enricher.turn_signals(pa, self.options, self.intent),
+            sentences=sentences,
+            entities=tuple(pa.entities),
+            summary=self.enricher.summarize(self.parts, self.options, self.intent, transcript=True),
+            warnings=tuple(warnings),
+        )

@@ -1,0 +1,96 @@
+"""The one typed configuration tree, from defaults < config file < environment < flags.
+
+    JOURNEYMINE_CONFIG=path/to/journeymine.toml     optional TOML file
+    JOURNEYMINE_SERVER__PORT=50051                  env: prefix JOURNEYMINE_, "__" between levels
+    journeymine serve --port 50051                  flags win over both
+
+Each section's defaults live beside the code it configures: ``ServerConfig``
+and ``LimitsConfig`` here in ``service/``, ``EnrichConfig`` in
+``pipelines/enrich.py``, ``EncoderConfig`` in ``models/encoder.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from models.encoder import EncoderConfig
+from pipelines.enrich import EnrichConfig
+
+CONFIG_ENV = "JOURNEYMINE_CONFIG"
+
+
+class ServerConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(50051, ge=0, le=65535)
+    # Worker threads handling RPCs; model work is serialised behind one lock.
+    max_workers: int = Field(8, ge=1)
+    # gRPC message size cap in both directions.
+    max_message_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    # Seconds in-flight calls get to finish on shutdown.
+    grace_seconds: float = Field(5.0, ge=0)
+
+
+class LimitsConfig(BaseModel):
+    """Documented request limits; anything beyond them is INVALID_ARGUMENT naming the field."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_interactions_per_request: int = Field(256, ge=1)
+    max_chars_per_text: int = Field(20_000, ge=1)
+    max_turns_per_transcript: int = Field(2_000, ge=1)
+    max_survey_responses: int = Field(200, ge=1)
+    max_attributes: int = Field(64, ge=0)
+    max_top_k: int = Field(20, ge=1)
+    max_stream_turns: int = Field(5_000, ge=1)
+    max_id_chars: int = Field(256, ge=1)
+
+
+class ModelsConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # None: the artifacts bundled under models/artifacts.
+    artifacts_dir: Path | None = None
+    encoder: EncoderConfig = Field(default_factory=EncoderConfig)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JOURNEYMINE_", env_nested_delimiter="__", extra="forbid")
+
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    models: ModelsConfig = Field(default_factory=ModelsConfig)
+    enrich: EnrichConfig = Field(default_factory=EnrichConfig)
+    # Local state (SQLite journey store, user-trained models) lives here.
+    data_dir: Path = Path("data")
+    log_level: str = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(CONFIG_ENV)
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from defaults, an optional TOML file, the environment, then ``overrides`` (flags)."""
+    if config_file is not None:
+        if not config_file.is_file():
+            raise FileNotFoundError(f"config file not found: {config_file}")
+        os.environ[CONFIG_ENV] = str(config_file)
+    return Settings(**overrides)
