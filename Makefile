@@ -1,0 +1,59 @@
+# One entry point for humans: `make help`.
+# Everything installs into a project-local .venv; the install re-runs only when pyproject.toml changes.
+
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 50051
+DATASETS ?= ../shared/datasets
+
+.DEFAULT_GOAL := help
+.PHONY: help install serve test lint format proto proto-check train-heads fit-topics bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install journeymine with its pinned dependencies
+
+serve: $(STAMP) ## install if needed, then start the gRPC server on $(HOST):$(PORT) with the bundled models
+	$(VENV)/bin/journeymine serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP) ## install if needed, then lint, check generated code, and run the whole test suite
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) proto/generate.py --check
+	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest selected no tests"; exit 0; fi; exit $$rc
+
+lint: $(STAMP) ## ruff lint + format check, mypy on the core
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(STAMP) ## apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+proto: $(STAMP) ## regenerate Python code from proto/ (never edit the generated files)
+	$(PY) proto/generate.py
+
+proto-check: $(STAMP) ## fail if the generated code is stale
+	$(PY) proto/generate.py --check
+
+train-heads: $(STAMP) ## retrain the sentiment and intent heads from $(DATASETS) into models/artifacts
+	$(PY) -m models.training.train_heads --datasets $(DATASETS)
+
+fit-topics: $(STAMP) ## refit the bundled topic model from $(DATASETS)
+	$(PY) -m models.training.fit_topics --datasets $(DATASETS)
+
+bench: $(STAMP) ## in-process enrichment throughput, encoder passes per text, resident memory
+	$(PY) -m eval.bench_enrich
+
+clean: ## remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .cache

@@ -1,0 +1,47 @@
+"""Snapshot of the model registry: adding, renaming or re-versioning a model is a deliberate change."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.errors import ModelNotLoadedError, NotFoundError
+from models.registry import DEFAULTS, REGISTRY, ModelRegistry
+
+EXPECTED = {
+    "sentiment.v1": ("sentiment", "sentiment/v1"),
+    "intent.customer_service.v1": ("intent", "intent/customer_service/v1"),
+    "intent.banking77.v1": ("intent", "intent/banking77/v1"),
+    "intent.clinc150.v1": ("intent", "intent/clinc150/v1"),
+    "topics.customer_service.v1": ("topics", "topics/customer_service/v1"),
+}
+
+
+def test_registry_snapshot() -> None:
+    assert {model_id: (spec.kind, spec.path) for model_id, spec in REGISTRY.items()} == EXPECTED
+    assert DEFAULTS == {
+        "sentiment": "sentiment.v1",
+        "intent": "intent.customer_service.v1",
+        "topics": "topics.customer_service.v1",
+    }
+
+
+def test_resolve_by_short_name_and_default() -> None:
+    registry = ModelRegistry()
+    assert registry.resolve("intent", "banking77").id == "intent.banking77.v1"
+    assert registry.resolve("intent", "intent.clinc150.v1").id == "intent.clinc150.v1"
+    assert registry.resolve("intent", None).id == "intent.customer_service.v1"
+    assert registry.resolve("topics", "").id == "topics.customer_service.v1"
+
+
+def test_unknown_names_list_the_valid_ones() -> None:
+    registry = ModelRegistry()
+    with pytest.raises(NotFoundError, match=r"Valid intent taxonomy names are: banking77, clinc150, customer_service"):
+        registry.resolve("intent", "bank77", field="options.intent_taxonomy")
+    with pytest.raises(NotFoundError):
+        registry.load("sentiment.v9")
+
+
+def test_missing_artifact_names_the_file(tmp_path) -> None:
+    registry = ModelRegistry(artifacts_dir=tmp_path)
+    with pytest.raises(ModelNotLoadedError, match=r"sentiment/v1/head\.safetensors"):
+        registry.load("sentiment.v1")

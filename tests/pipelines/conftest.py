@@ -1,0 +1,124 @@
+"""Fast fixtures for the core: a hashing encoder and tiny heads trained in the test session.
+
+The real encoder and the shipped artifacts are exercised in tests/service; here the
+point is the recipe (segmentation, pooling, batching), so everything is small and exact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import spacy
+from sklearn.linear_model import LogisticRegression
+
+from models.heads import LinearHead
+from models.registry import SPECS, ModelRegistry
+from models.topic_model import Topic, TopicModel
+from pipelines.domain import ModelRef
+from pipelines.enrich import Enricher
+
+DIM = 64
+
+
+class HashingEncoder:
+    """Bag of hashed words, L2-normalised: deterministic and independent of batch composition."""
+
+    name = "encoder.hashing"
+    version = "test"
+    dim = DIM
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().replace(".", " ").replace("!", " ").replace("?", " ").split():
+                h = int(hashlib.md5(word.encode()).hexdigest(), 16)
+                out[i, h % DIM] += 1.0 if (h >> 8) % 2 else -1.0
+            norm = np.linalg.norm(out[i])
+            out[i] = out[i] / norm if norm else out[i]
+        return out
+
+
+SENTIMENT_DATA = {
+    "negative": ["terrible service", "I hate this", "awful broken app", "angry about the charge", "worst ever"],
+    "neutral": ["my account number is ten", "I called on monday", "what is the address", "the order", "ok"],
+    "positive": ["great service thanks", "I love this", "wonderful helpful agent", "happy now", "excellent"],
+}
+INTENT_DATA = {
+    "card_lost": ["I lost my card", "my card is gone", "card stolen", "lost card help"],
+    "refund": ["I want a refund", "refund my money", "give my money back", "refund the charge"],
+    "greeting": ["hi", "hello there", "good morning", "hey"],
+}
+
+
+def _train_head(name: str, data: dict[str, list[str]], encoder: HashingEncoder, threshold: float | None) -> LinearHead:
+    labels = tuple(data)
+    texts = [t for label in labels for t in data[label]]
+    y = [label for label in labels for _ in data[label]]
+    clf = LogisticRegression(C=10.0, max_iter=1000).fit(encoder.encode(texts), y)
+    order = [list(clf.classes_).index(label) for label in labels]
+    return LinearHead(name, "v1", labels, clf.coef_[order], clf.intercept_[order], threshold=threshold)
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("artifacts")
+    enc = HashingEncoder()
+    paths = {spec.id: root / spec.path for spec in SPECS}
+    _train_head("sentiment", SENTIMENT_DATA, enc, None).save(paths["sentiment.v1"])
+    for spec in SPECS:
+        if spec.kind == "intent":
+            _train_head(spec.name, INTENT_DATA, enc, 0.4).save(paths[spec.id])
+    centroids = np.vstack([enc.encode(texts).mean(axis=0) for texts in INTENT_DATA.values()])
+    topics = tuple(Topic(i, label, (label,), 4) for i, label in enumerate(INTENT_DATA))
+    TopicModel("topics.customer_service", "v1", topics, centroids, threshold=0.1).save(
+        paths["topics.customer_service.v1"]
+    )
+    return root
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    pipeline = spacy.blank("en")
+    pipeline.add_pipe("sentencizer")
+    return pipeline
+
+
+@pytest.fixture
+def encoder() -> HashingEncoder:
+    return HashingEncoder()
+
+
+@pytest.fixture
+def enricher(artifacts_dir: Path, nlp: object, encoder: HashingEncoder) -> Enricher:
+    return Enricher(
+        encoder=encoder,
+        registry=ModelRegistry(artifacts_dir=artifacts_dir),
+        nlp=nlp,
+        nlp_model=ModelRef("nlp.blank_en", "test"),
+    )
+
+
+def assert_same_results(actual: Any, expected: Any, tol: float = 1e-5, path: str = "result") -> None:
+    """Recursive equality of result trees: exact for everything but floats, which may differ by ``tol``."""
+    if dataclasses.is_dataclass(actual) and not isinstance(actual, type):
+        assert type(actual) is type(expected), path
+        for f in dataclasses.fields(actual):
+            assert_same_results(getattr(actual, f.name), getattr(expected, f.name), tol, f"{path}.{f.name}")
+    elif isinstance(actual, (list, tuple)):
+        assert len(actual) == len(expected), f"{path}: {len(actual)} != {len(expected)}"
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            assert_same_results(a, e, tol, f"{path}[{i}]")
+    elif isinstance(actual, float):
+        assert actual == pytest.approx(expected, abs=tol), path
+    else:
+        assert actual == expected, f"{path}: {actual!r} != {expected!r}"

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import pytest
+
+from models.errors import NotFoundError
+from pipelines.domain import (
+    OUT_OF_SCOPE,
+    EnrichOptions,
+    Interaction,
+    PlainText,
+    SentimentLabel,
+    SignalKind,
+    SpeakerRole,
+    StreamStart,
+    Transcript,
+    Turn,
+)
+from pipelines.enrich import Enricher
+from pipelines.stream import ConversationSession
+
+from .conftest import HashingEncoder, assert_same_results
+
+
+def text(i: str, body: str, language: str = "") -> Interaction:
+    return Interaction(id=i, content=PlainText(body), language=language)
+
+
+def call(turns: list[tuple[SpeakerRole, str]]) -> Interaction:
+    return Interaction(id="call", content=Transcript(tuple(Turn(role, t, f"s{role}") for role, t in turns)))
+
+
+CALL = [
+    (SpeakerRole.CUSTOMER, "hi"),
+    (SpeakerRole.AGENT, "hello there"),
+    (SpeakerRole.CUSTOMER, "I lost my card. This is terrible service!"),
+    (SpeakerRole.AGENT, "I will help"),
+    (SpeakerRole.CUSTOMER, "angry about the charge"),
+    (SpeakerRole.CUSTOMER, "great service thanks"),
+    (SpeakerRole.CUSTOMER, "I love this"),
+]
+
+
+def test_short_text_costs_one_encoder_pass(enricher: Enricher, encoder: HashingEncoder) -> None:
+    enricher.enrich([text("a", "I lost my card")])
+    assert encoder.calls == [["I lost my card"]]
+
+
+def test_identical_texts_in_a_batch_are_encoded_once(enricher: Enricher, encoder: HashingEncoder) -> None:
+    results = enricher.enrich([text("a", "I love this"), text("b", "I love this")])
+    assert encoder.calls == [["I love this"]]
+    assert results[0].sentiment == results[1].sentiment
+
+
+def test_batch_equals_one_at_a_time(enricher: Enricher) -> None:
+    items = [text("a", "I hate this"), call(CALL), text("c", "refund my money. great service thanks")]
+    batched = enricher.enrich(items)
+    single = [enricher.enrich([item])[0] for item in items]
+    # BLAS may round differently for another batch shape: labels equal, floats within 1e-5.
+    assert_same_results(batched, single)
+
+
+def test_results_in_input_order_with_ids(enricher: Enricher) -> None:
+    ids = [r.interaction_id for r in enricher.enrich([text("x", "hi"), text("y", "hello"), text("z", "hey")])]
+    assert ids == ["x", "y", "z"]
+
+
+def test_every_signal_records_its_model(enricher: Enricher) -> None:
+    (r,) = enricher.enrich([call(CALL)])
+    assert r.sentiment is not None and r.sentiment.model.id == "sentiment.v1"
+    assert r.intent is not None and r.intent.model.id == "intent.customer_service.v1"
+    assert r.topics and all(t.model.id == "topics.customer_service.v1" for t in r.topics)
+    assert {m.id for m in r.models} >= {"sentiment.v1", "intent.customer_service.v1", "encoder.hashing.test"}
+
+
+def test_transcript_turns_roles_and_trend(enricher: Enricher) -> None:
+    (r,) = enricher.enrich([call(CALL)])
+    assert [t.turn_index for t in r.turns] == list(range(len(CALL)))
+    assert all(t.sentiment is not None for t in r.turns)
+    # Intent only on customer turns.
+    assert [t.intent is not None for t in r.turns] == [role == SpeakerRole.CUSTOMER for role, _ in CALL]
+    roles = {rs.role: rs for rs in r.roles}
+    assert roles[SpeakerRole.CUSTOMER].turn_count == 5 and roles[SpeakerRole.AGENT].turn_count == 2
+    assert r.trend is not None
+    # Opens angry, closes happy.
+    assert r.trend.opening.score < r.trend.closing.score
+    assert r.trend.shift == pytest.approx(r.trend.closing.score - r.trend.opening.score)
+    # A sentence span per sentence, offsets into the turn text.
+    turn2 = [s for s in r.sentences if s.span.index == 2]
+    assert [CALL[2][1][s.span.start : s.span.end] for s in turn2] == ["I lost my card.", "This is terrible service!"]
+
+
+def test_document_of_disagreeing_sentences_is_mixed(enricher: Enricher) -> None:
+    (r,) = enricher.enrich([text("m", "I love this. I hate this.")])
+    labels = [s.sentiment.label for s in r.sentences]
+    assert labels == [SentimentLabel.POSITIVE, SentimentLabel.NEGATIVE]
+    assert r.sentiment is not None and r.sentiment.label == SentimentLabel.MIXED
+
+
+def test_score_is_positive_minus_negative(enricher: Enricher) -> None:
+    (r,) = enricher.enrich([text("s", "I hate this")])
+    s = r.sentiment
+    assert s is not None and s.label == SentimentLabel.NEGATIVE
+    assert s.score == pytest.approx(s.positive - s.negative) and -1 <= s.score <= 1
+    assert s.negative + s.neutral + s.positive == pytest.approx(1.0, abs=1e-5)
+
+
+def test_unsupported_language_is_flagged_not_scored(enricher: Enricher, encoder: HashingEncoder) -> None:
+    (r,) = enricher.enrich([text("de", "Mein Paket ist nicht angekommen, bitte helfen Sie mir schnell")])
+    assert not r.language.supported and r.language.code == "de"
+    assert r.sentiment is None and r.intent is None and not r.sentences and not r.topics
+    assert r.warnings and "not supported" in r.warnings[0]
+    assert encoder.calls == []
+
+
+def test_declared_language_wins(enricher: Enricher) -> None:
+    (r,) = enricher.enrich([text("fr", "I lost my card", language="fr-FR")])
+    assert r.language.source == "declared" and not r.language.supported
+
+
+def test_only_requested_signals(enricher: Enricher) -> None:
+    (r,) = enricher.enrich([call(CALL)], EnrichOptions(signals=frozenset({SignalKind.INTENT})))
+    assert r.sentiment is None and not r.sentences and not r.roles and r.trend is None and not r.topics
+    assert r.intent is not None
+    assert all(t.sentiment is None for t in r.turns)
+
+
+def test_unknown_taxonomy_names_the_valid_ones(enricher: Enricher) -> None:
+    with pytest.raises(NotFoundError) as err:
+        enricher.enrich([text("a", "hi")], EnrichOptions(intent_taxonomy="nope"))
+    assert "banking77" in str(err.value) and err.value.field == "options.intent_taxonomy"
+
+
+def test_named_taxonomy_and_abstention(enricher: Enricher) -> None:
+    (r,) = enricher.enrich([text("a", "I lost my card")], EnrichOptions(intent_taxonomy="banking77"))
+    assert r.intent is not None and r.intent.taxonomy == "banking77" and r.intent.label == "card_lost"
+    (gibberish,) = enricher.enrich([text("b", "zebra quantum violin")])
+    assert gibberish.intent is not None
+    assert gibberish.intent.out_of_scope == (gibberish.intent.confidence < gibberish.intent.threshold)
+    if gibberish.intent.out_of_scope:
+        assert gibberish.intent.label == OUT_OF_SCOPE
+
+
+def test_agent_only_transcript_has_no_document_signals(enricher: Enricher) -> None:
+    (r,) = enricher.enrich([call([(SpeakerRole.AGENT, "hello there"), (SpeakerRole.AGENT, "I will help")])])
+    assert r.sentiment is None and r.intent is None and not r.topics
+    assert any("no customer words" in w for w in r.warnings)
+    assert len(r.turns) == 2
+
+
+def test_stream_final_summary_equals_batch(enricher: Enricher) -> None:
+    (batch,) = enricher.enrich([call(CALL)])
+    session = ConversationSession(enricher=enricher, start=StreamStart("call"))
+    updates = [session.add_turn(Turn(role, t, f"s{role}")) for role, t in CALL]
+    assert_same_results([u.turn for u in updates], list(batch.turns))
+    final = updates[-1].summary
+    assert final.turn_count == len(CALL)
+    assert_same_results(
+        (final.customer_sentiment, final.intent, final.topics, final.roles, final.trend),
+        (batch.sentiment, batch.intent, batch.topics, batch.roles, batch.trend),
+    )
