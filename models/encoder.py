@@ -76,7 +76,10 @@ class SentenceTransformerEncoder:
         hf_logging.disable_progress_bar()
         self._model = SentenceTransformer(str(path), device="cpu")
         self._model.max_seq_length = self.config.max_seq_length
-        self.dim = int(self._model.get_embedding_dimension())
+        dim = self._model.get_embedding_dimension()
+        if dim is None:
+            raise ModelNotLoadedError(f"encoder under {path} does not report an embedding dimension")
+        self.dim = int(dim)
         self.texts_encoded = 0
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

@@ -270,7 +270,7 @@ class Enricher:
         out = []
         for role in SpeakerRole:
             mine = [pa for pa in parts if pa.part.role == role and pa.sentiment_proba is not None]
-            pooled = self.sentiment.pool([pa.sentiment_proba for pa in mine], [pa.weight for pa in mine])  # type: ignore[misc]
+            pooled = self._pool_parts(mine)
             if pooled is not None:
                 out.append(RoleSentiment(role, len(mine), pooled))
         return tuple(out)
@@ -280,10 +280,20 @@ class Enricher:
         if len(scored) < 2:
             return None
         w = self.sentiment.window_size(len(scored))
-        opening = self.sentiment.pool([pa.sentiment_proba for pa in scored[:w]], [pa.weight for pa in scored[:w]])  # type: ignore[misc]
-        closing = self.sentiment.pool([pa.sentiment_proba for pa in scored[-w:]], [pa.weight for pa in scored[-w:]])  # type: ignore[misc]
-        assert opening is not None and closing is not None
+        opening, closing = self._pool_parts(scored[:w]), self._pool_parts(scored[-w:])
+        if opening is None or closing is None:
+            return None
         return SentimentTrend(opening, closing, closing.score - opening.score)
+
+    def _pool_parts(self, parts: Sequence[PartAnalysis]) -> Sentiment | None:
+        """Word-weighted pooled sentiment of whole parts (turns)."""
+        probas: list[np.ndarray] = []
+        weights: list[float] = []
+        for pa in parts:
+            if pa.sentiment_proba is not None:
+                probas.append(pa.sentiment_proba)
+                weights.append(pa.weight)
+        return self.sentiment.pool(probas, weights)
 
     def _models_used(
         self, options: EnrichOptions, intent: IntentStage | None, *, encoded: bool, entities: bool
