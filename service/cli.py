@@ -1,0 +1,86 @@
+"""The ``journeymine`` command: one subcommand per job, each a few lines that delegate to the core.
+
+    journeymine serve  [--host H] [--port N] [--workers N] [--config FILE]
+    journeymine models [--config FILE]
+
+Settings come from defaults < the TOML file (--config or JOURNEYMINE_CONFIG) <
+JOURNEYMINE_* environment variables < flags. To add a subcommand (train, eval,
+topics, enrich), write a ``_cmd_<name>(args, settings)`` function and one entry
+in ``_build_parser``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from service.config import Settings, load_settings
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from service.server import serve
+
+    serve(settings)
+    return 0
+
+
+def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.factory import build_enricher, catalog
+
+    enricher = build_enricher(
+        config=settings.enrich, encoder_config=settings.models.encoder, artifacts_dir=settings.models.artifacts_dir
+    )
+    json.dump(dataclasses.asdict(catalog(enricher)), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _serve_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    flags = {"host": args.host, "port": args.port, "max_workers": args.workers}
+    server = {key: value for key, value in flags.items() if value is not None}
+    return {"server": server} if server else {}
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="journeymine", description=__doc__.splitlines()[0])
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, metavar="FILE", help="TOML settings file (overrides JOURNEYMINE_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", parents=[common], help="run the gRPC server until SIGTERM/SIGINT")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to bind; 0 picks a free one (default 50051)")
+    serve.add_argument("--workers", type=int, metavar="N", help="RPC worker threads (default 8)")
+    serve.set_defaults(handler=_cmd_serve, overrides=_serve_overrides)
+
+    models = sub.add_parser("models", parents=[common], help="print the loaded models and taxonomies as JSON")
+    models.set_defaults(handler=_cmd_models, overrides=lambda args: {})
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``journeymine`` command."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    overrides: Callable[[argparse.Namespace], dict[str, Any]] = args.overrides
+    try:
+        settings = load_settings(args.config, **overrides(args))
+    except (FileNotFoundError, ValidationError) as exc:
+        parser.error(str(exc))
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+    return handler(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

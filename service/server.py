@@ -1,0 +1,110 @@
+"""Server bootstrap: load the models, register services, health and reflection, serve until a signal.
+
+Services registered here (later issues add theirs the same way, each in its own
+``service/servicers/<name>.py`` with a ``method_handlers(servicer)`` function):
+
+    journeymine.v1.EnrichmentService   service/servicers/enrichment.py
+    grpc.health.v1.Health              grpcio-health-checking
+    grpc.reflection.v1alpha.ServerReflection
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from concurrent import futures
+from types import FrameType
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from pipelines.enrich import Enricher
+from pipelines.factory import build_enricher
+from service.config import Settings
+from service.interceptors import ErrorInterceptor
+from service.servicers import enrichment
+
+log = logging.getLogger(__name__)
+
+OVERALL = ""  # the health service's name for the server as a whole
+
+
+def build_server(
+    settings: Settings, enricher: Enricher, *, health_servicer: health.HealthServicer | None = None
+) -> tuple[grpc.Server, int]:
+    """A configured, not yet started server bound to ``settings.server`` host:port (0 picks a free port).
+
+    Health reports SERVING for every registered service: the enricher passed in
+    already holds its loaded models.
+    """
+    cfg = settings.server
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=cfg.max_workers, thread_name_prefix="rpc"),
+        interceptors=[ErrorInterceptor()],
+        options=[
+            ("grpc.max_send_message_length", cfg.max_message_bytes),
+            ("grpc.max_receive_message_length", cfg.max_message_bytes),
+        ],
+    )
+    services: dict[str, dict[str, grpc.RpcMethodHandler]] = {
+        enrichment.SERVICE_NAME: enrichment.method_handlers(
+            enrichment.EnrichmentServicer(enricher=enricher, limits=settings.limits)
+        ),
+        # Later issues: JourneyService, TopicsService, EvaluationService register here.
+    }
+    for name, methods in services.items():
+        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(name, methods),))
+        server.add_registered_method_handlers(name, methods)
+
+    health_servicer = health_servicer or health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    for name in (OVERALL, *services):
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    reflection.enable_server_reflection((*services, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    # grpcio raises RuntimeError when the address cannot be bound.
+    port = server.add_insecure_port(f"{cfg.host}:{cfg.port}")
+    return server, port
+
+
+def serve(settings: Settings) -> None:
+    """Load the models, serve until SIGTERM/SIGINT, then drain in-flight calls for ``grace_seconds``."""
+    began = time.perf_counter()
+    enricher = build_enricher(
+        config=settings.enrich, encoder_config=settings.models.encoder, artifacts_dir=settings.models.artifacts_dir
+    )
+    health_servicer = health.HealthServicer()
+    server, port = build_server(settings, enricher, health_servicer=health_servicer)
+    server.start()
+    models = ", ".join(sorted(enricher.registry.specs))
+    log.info(
+        "journeymine serving on %s:%d (insecure, local mode: no TLS, no auth); models loaded: %s, %s, %s; "
+        "started in %.1fs",
+        settings.server.host,
+        port,
+        enricher.encoder_model.id,
+        enricher.nlp_model.id,
+        models,
+        time.perf_counter() - began,
+    )
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if stopping.is_set():
+            return
+        stopping.set()
+        log.info(
+            "%s received: health NOT_SERVING, draining for %.1fs",
+            signal.Signals(signum).name,
+            settings.server.grace_seconds,
+        )
+        health_servicer.enter_graceful_shutdown()
+        server.stop(settings.server.grace_seconds)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    server.wait_for_termination()
+    log.info("journeymine stopped")

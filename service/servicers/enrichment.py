@@ -1,0 +1,86 @@
+"""EnrichmentService: each RPC is validate -> convert from proto -> call the core -> convert to proto.
+
+Errors are raised as ``models.errors`` types and mapped to statuses by
+``service.interceptors.ErrorInterceptor``; nothing here sets a status code.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import grpc
+
+from journeymine.v1 import enrichment_service_pb2 as svc_pb
+from journeymine.v1 import enrichment_service_pb2_grpc as svc_grpc
+from pipelines.enrich import Enricher
+from pipelines.factory import catalog
+from pipelines.stream import ConversationSession
+from service import convert, handlers
+from service.config import LimitsConfig
+from service.handlers import UndecodableRequest
+from service.validation import validate_enrich_request, validate_get_models_request, validate_stream_message
+
+SERVICE_NAME = svc_pb.DESCRIPTOR.services_by_name["EnrichmentService"].full_name
+
+
+class EnrichmentServicer(svc_grpc.EnrichmentServiceServicer):
+    """Sentiment, intent, topics and entities over one shared Enricher."""
+
+    def __init__(self, *, enricher: Enricher, limits: LimitsConfig | None = None) -> None:
+        self.enricher = enricher
+        self.limits = limits or LimitsConfig()
+        # The Enricher (its stage caches, spaCy, torch) is not thread-safe: one core call at a time.
+        self._lock = threading.Lock()
+
+    def Enrich(
+        self, request: svc_pb.EnrichRequest | UndecodableRequest, context: grpc.ServicerContext
+    ) -> svc_pb.EnrichResponse:
+        request = validate_enrich_request(request, self.limits)
+        interactions = [convert.interaction_from_proto(m) for m in request.interactions]
+        options = convert.options_from_proto(request.options)
+        with self._lock:
+            results = self.enricher.enrich(interactions, options)
+        return convert.enrich_response_to_proto(results)
+
+    def EnrichStream(
+        self,
+        request_iterator: Iterator[svc_pb.EnrichStreamRequest | UndecodableRequest],
+        context: grpc.ServicerContext,
+    ) -> Iterator[svc_pb.EnrichStreamResponse]:
+        session: ConversationSession | None = None
+        for index, message in enumerate(request_iterator):
+            message = validate_stream_message(
+                message,
+                index=index,
+                started=session is not None,
+                turn_count=session.turn_count if session is not None else 0,
+                limits=self.limits,
+            )
+            if message.WhichOneof("event") == "start":
+                start = convert.stream_start_from_proto(message.start)
+                with self._lock:  # resolving the taxonomy fills the Enricher's stage cache
+                    session = ConversationSession(enricher=self.enricher, start=start)
+                continue
+            assert session is not None  # validate_stream_message rejects turns before the start
+            turn = convert.turn_from_proto(message.turn)
+            with self._lock:
+                update = session.add_turn(turn)
+            yield convert.turn_update_to_proto(update)
+
+    def GetModels(
+        self, request: svc_pb.GetModelsRequest | UndecodableRequest, context: grpc.ServicerContext
+    ) -> svc_pb.GetModelsResponse:
+        validate_get_models_request(request)
+        with self._lock:
+            models = catalog(self.enricher)
+        return convert.catalog_to_proto(models)
+
+
+def method_handlers(servicer: EnrichmentServicer) -> dict[str, grpc.RpcMethodHandler]:
+    """The service's methods with tolerant deserialisers (bad UTF-8 -> INVALID_ARGUMENT, not INTERNAL)."""
+    return {
+        "Enrich": handlers.unary_unary(servicer.Enrich, svc_pb.EnrichRequest),
+        "EnrichStream": handlers.stream_stream(servicer.EnrichStream, svc_pb.EnrichStreamRequest),
+        "GetModels": handlers.unary_unary(servicer.GetModels, svc_pb.GetModelsRequest),
+    }

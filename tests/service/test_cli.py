@@ -1,0 +1,107 @@
+"""The journeymine command: flags over env over file, `models` prints JSON, `serve` runs and stops on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from service import cli
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def captured_settings(monkeypatch):
+    """Run `journeymine serve ...` in-process with serve() replaced by a recorder."""
+    monkeypatch.setenv("JOURNEYMINE_CONFIG", "")  # load_settings may set it; monkeypatch restores it
+    seen = []
+    monkeypatch.setattr("service.server.serve", seen.append)
+    return seen
+
+
+def test_serve_flags_override_env_and_file(tmp_path, monkeypatch, captured_settings):
+    config = tmp_path / "journeymine.toml"
+    config.write_text('log_level = "WARNING"\n[server]\nport = 6000\nhost = "0.0.0.0"\nmax_workers = 2\n')
+    monkeypatch.setenv("JOURNEYMINE_SERVER__HOST", "10.1.2.3")
+    assert cli.main(["serve", "--config", str(config), "--workers", "3"]) == 0
+    (settings,) = captured_settings
+    assert (settings.server.port, settings.server.host, settings.server.max_workers) == (6000, "10.1.2.3", 3)
+    assert settings.log_level == "WARNING"
+
+
+def test_serve_defaults(captured_settings):
+    assert cli.main(["serve", "--port", "0", "--host", "::1"]) == 0
+    assert (captured_settings[0].server.port, captured_settings[0].server.host) == (0, "::1")
+    assert captured_settings[0].server.max_workers == 8
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["serve", "--port", "70000"], "less than or equal to 65535"),
+        (["serve", "--config", "/nonexistent.toml"], "config file not found"),
+        ([], "required: COMMAND"),
+    ],
+)
+def test_bad_arguments_exit_with_usage(argv, message, captured_settings, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_models_prints_the_catalog_as_json(monkeypatch, capsys, enricher):
+    monkeypatch.setattr("pipelines.factory.build_enricher", lambda **kw: enricher)
+    assert cli.main(["models"]) == 0
+    catalog = json.loads(capsys.readouterr().out)
+    assert {t["name"] for t in catalog["taxonomies"]} == {"customer_service", "banking77", "clinc150"}
+    assert any(m["kind"] == "sentiment" for m in catalog["models"])
+    assert catalog["topic_models"][0]["is_default"] is True
+
+
+@pytest.mark.slow
+def test_serve_goes_not_serving_and_exits_cleanly_on_sigterm():
+    env = {**os.environ, "JOURNEYMINE_SERVER__GRACE_SECONDS": "1", "JOURNEYMINE_LOG_LEVEL": "INFO"}
+    env.pop("JOURNEYMINE_CONFIG", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--port", "0"],
+        cwd=REPO,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        lines = []
+        for line in proc.stderr:  # blocks until the server logs its start line (or exits)
+            lines.append(line)
+            if "serving on" in line:
+                break
+        start = lines[-1]
+        assert "insecure" in start and "models loaded" in start and "sentiment.v1" in start, "".join(lines)
+        port = int(re.search(r"serving on [^ ]+:(\d+) ", start).group(1))
+        assert re.search(r"started in \d+\.\ds", start)
+
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(service=""))
+            assert next(watch).status == health_pb2.HealthCheckResponse.SERVING
+            proc.send_signal(signal.SIGTERM)
+            assert next(watch).status == health_pb2.HealthCheckResponse.NOT_SERVING
+            watch.cancel()
+        assert proc.wait(timeout=60) == 0
+        assert "journeymine stopped" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
