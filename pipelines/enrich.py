@@ -127,6 +127,8 @@ class Enricher:
     ) -> list[EnrichedInteraction]:
         """One result per interaction, in order; batched output equals one-at-a-time output."""
         options = options or EnrichOptions()
+        if options.intent_taxonomy:  # checked even when intent is not requested: a typo must not pass silently
+            self.intent_stage(options.intent_taxonomy)
         intent = self.intent_stage(options.intent_taxonomy) if SignalKind.INTENT in options.signals else None
         plans = [self._plan(interaction) for interaction in interactions]
         self.analyze([p for plan in plans if plan.language.supported for p in plan.parts], options.signals)

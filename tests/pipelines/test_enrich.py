@@ -158,3 +158,9 @@ def test_stream_final_summary_equals_batch(enricher: Enricher) -> None:
         (final.customer_sentiment, final.intent, final.topics, final.roles, final.trend),
         (batch.sentiment, batch.intent, batch.topics, batch.roles, batch.trend),
     )
+
+
+def test_unknown_taxonomy_fails_even_when_intent_not_requested(enricher: Enricher) -> None:
+    options = EnrichOptions(signals=frozenset({SignalKind.SENTIMENT}), intent_taxonomy="bank77")
+    with pytest.raises(NotFoundError):
+        enricher.enrich([text("a", "hi")], options)
