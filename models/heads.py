@@ -86,9 +86,16 @@ class LinearHead:
         for path in (weights_path, meta_path):
             if not path.is_file():
                 raise ModelNotLoadedError(f"model artifact missing: {path}")
+        # Read each file on its own so the error names the one that is corrupt.
         try:
             meta = json.loads(meta_path.read_text())
+        except Exception as exc:
+            raise ModelNotLoadedError(f"model artifact unreadable: {meta_path}: {exc}") from exc
+        try:
             tensors = load_file(str(weights_path))
+        except Exception as exc:
+            raise ModelNotLoadedError(f"model artifact unreadable: {weights_path}: {exc}") from exc
+        try:
             return cls(
                 name=meta["name"],
                 version=meta["version"],
@@ -101,8 +108,8 @@ class LinearHead:
             )
         except ModelNotLoadedError:
             raise
-        except Exception as exc:  # corrupt JSON, truncated safetensors, missing keys
-            raise ModelNotLoadedError(f"model artifact unreadable: {directory}: {exc}") from exc
+        except Exception as exc:  # missing keys, wrong types
+            raise ModelNotLoadedError(f"model artifact unreadable: {meta_path}: {exc!r}") from exc
 
 
 def restrict(proba: np.ndarray, labels: Sequence[str], keep: Sequence[str]) -> np.ndarray:

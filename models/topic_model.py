@@ -64,9 +64,7 @@ class TopicModel:
         order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
         results: list[list[tuple[Topic, float]]] = []
         for row, cols in enumerate(order):
-            results.append(
-                [(self.topics[c], float(proba[row, c])) for c in cols if sims[row, c] >= self.threshold]
-            )
+            results.append([(self.topics[c], float(proba[row, c])) for c in cols if sims[row, c] >= self.threshold])
         return results
 
     def save(self, directory: Path) -> None:
@@ -90,9 +88,16 @@ class TopicModel:
         for path in (weights_path, meta_path):
             if not path.is_file():
                 raise ModelNotLoadedError(f"model artifact missing: {path}")
+        # Read each file on its own so the error names the one that is corrupt.
         try:
             meta = json.loads(meta_path.read_text())
+        except Exception as exc:
+            raise ModelNotLoadedError(f"model artifact unreadable: {meta_path}: {exc}") from exc
+        try:
             centroids = load_file(str(weights_path))["centroids"]
+        except Exception as exc:
+            raise ModelNotLoadedError(f"model artifact unreadable: {weights_path}: {exc!r}") from exc
+        try:
             topics = tuple(
                 Topic(id=int(t["id"]), label=t["label"], keywords=tuple(t["keywords"]), size=int(t["size"]))
                 for t in meta["topics"]
@@ -108,5 +113,5 @@ class TopicModel:
             )
         except ModelNotLoadedError:
             raise
-        except Exception as exc:
-            raise ModelNotLoadedError(f"model artifact unreadable: {directory}: {exc}") from exc
+        except Exception as exc:  # missing keys, wrong types
+            raise ModelNotLoadedError(f"model artifact unreadable: {meta_path}: {exc!r}") from exc

@@ -1,0 +1,230 @@
+"""Typed loaders for the labelled sets under ``../shared/datasets`` (the root is always passed in).
+
+Every loader returns ``{split_name: LabelledSet}``. Files are read as published
+(see each folder's SOURCE.md); the only transformations are the ones named in
+the loader's docstring, so a model card can describe its data exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+OUT_OF_SCOPE = "out_of_scope"
+SENTIMENT_LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
+MULTIDOGO_DOMAINS: tuple[str, ...] = ("airline", "fastfood", "finance", "insurance", "media", "software")
+# MultiDoGo's dialogue-management intents, shared by all six domains.
+MULTIDOGO_DIALOGUE_ACTS: tuple[str, ...] = (
+    "openinggreeting",
+    "closinggreeting",
+    "thankyou",
+    "confirmation",
+    "rejection",
+    "contentonly",
+    "outofdomain",
+)
+# The 2020 bitext release spells one intent in the plural; both releases mean the same intent.
+BITEXT_LABEL_ALIASES: dict[str, str] = {"check_invoices": "check_invoice"}
+DEFAULT_DEV_FRACTION = 0.1
+DEFAULT_SEED = 42
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    """Aligned texts and string labels of one split."""
+
+    texts: list[str]
+    labels: list[str]
+
+    def __post_init__(self) -> None:
+        if len(self.texts) != len(self.labels):
+            raise ValueError(f"LabelledSet: {len(self.texts)} texts but {len(self.labels)} labels")
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @property
+    def label_set(self) -> list[str]:
+        """Distinct labels, sorted."""
+        return sorted(set(self.labels))
+
+    def subset(self, indices: Iterable[int]) -> LabelledSet:
+        """The rows at ``indices``, in that order."""
+        idx = list(indices)
+        return LabelledSet([self.texts[i] for i in idx], [self.labels[i] for i in idx])
+
+    def __add__(self, other: LabelledSet) -> LabelledSet:
+        return LabelledSet(self.texts + other.texts, self.labels + other.labels)
+
+
+def _require(path: Path) -> Path:
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"dataset file missing: {path} (pass the shared datasets folder, e.g. --datasets ../shared/datasets)"
+        )
+    return path
+
+
+def _read_csv(path: Path, *, delimiter: str = ",") -> list[dict[str, str]]:
+    # utf-8-sig: the bitext CSVs start with a BOM that would otherwise end up in the first header name.
+    with _require(path).open(newline="", encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh, delimiter=delimiter))
+
+
+def _column(rows: Sequence[dict[str, str]], name: str, path: Path) -> list[str]:
+    if rows and name not in rows[0]:
+        raise ValueError(f"{path}: no column {name!r}; columns are {sorted(rows[0])}")
+    return [row[name] for row in rows]
+
+
+def stratified_holdout(
+    data: LabelledSet, *, fraction: float = DEFAULT_DEV_FRACTION, seed: int = DEFAULT_SEED
+) -> tuple[LabelledSet, LabelledSet]:
+    """Split into (train, dev) with ``fraction`` of every label in dev, reproducibly for ``seed``."""
+    indices = np.arange(len(data))
+    train_idx, dev_idx = train_test_split(indices, test_size=fraction, random_state=seed, stratify=data.labels)
+    return data.subset(sorted(train_idx.tolist())), data.subset(sorted(dev_idx.tolist()))
+
+
+def load_banking77(
+    root: Path, *, dev_fraction: float = DEFAULT_DEV_FRACTION, seed: int = DEFAULT_SEED
+) -> dict[str, LabelledSet]:
+    """Banking77 train.csv split into train and a stratified dev slice (only train is published here)."""
+    path = root / "banking77" / "train.csv"
+    rows = _read_csv(path)
+    full = LabelledSet(_column(rows, "text", path), _column(rows, "category", path))
+    train, dev = stratified_holdout(full, fraction=dev_fraction, seed=seed)
+    return {"train": train, "dev": dev}
+
+
+def load_clinc150(root: Path) -> dict[str, LabelledSet]:
+    """CLINC150 (data_full) train / val / oos_train / oos_val; ``oos`` is renamed ``out_of_scope``."""
+    path = _require(root / "clinc150" / "data_full_train_val.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    splits: dict[str, LabelledSet] = {}
+    for split in ("train", "val", "oos_train", "oos_val"):
+        if split not in data:
+            raise ValueError(f"{path}: no split {split!r}; splits are {sorted(data)}")
+        pairs = data[split]
+        labels = [OUT_OF_SCOPE if label == "oos" else label for _, label in pairs]
+        splits[split] = LabelledSet([text for text, _ in pairs], labels)
+    return splits
+
+
+def load_bitext(
+    root: Path, *, dev_fraction: float = DEFAULT_DEV_FRACTION, seed: int = DEFAULT_SEED
+) -> dict[str, LabelledSet]:
+    """Both bitext releases (intent column), duplicates dropped, split into train and a stratified dev slice.
+
+    ``check_invoices`` (2020 release) is renamed ``check_invoice`` (2022 release): 27 intents in all.
+    """
+    folder = root / "bitext_cs_intent"
+    texts: list[str] = []
+    labels: list[str] = []
+    seen: set[str] = set()
+    # The 183 utterances shared by the two releases would otherwise leak from train into dev.
+    for name in ("bitext_8k_2022.csv", "bitext_20k_2020.csv"):
+        path = folder / name
+        rows = _read_csv(path)
+        for text, label in zip(_column(rows, "utterance", path), _column(rows, "intent", path), strict=True):
+            text = text.strip()
+            if not text or text in seen:
+                continue
+            seen.add(text)
+            texts.append(text)
+            label = label.strip()
+            labels.append(BITEXT_LABEL_ALIASES.get(label, label))
+    train, dev = stratified_holdout(LabelledSet(texts, labels), fraction=dev_fraction, seed=seed)
+    return {"train": train, "dev": dev}
+
+
+def load_multidogo(root: Path, *, domains: Sequence[str] = MULTIDOGO_DOMAINS) -> dict[str, LabelledSet]:
+    """MultiDoGo turn-level train/dev over ``domains``.
+
+    Multi-intent rows (label contains ``<div>``) are dropped, ``outofdomain`` becomes ``out_of_scope``
+    and whitespace (including embedded newlines) is collapsed.
+    """
+    unknown = sorted(set(domains) - set(MULTIDOGO_DOMAINS))
+    if unknown:
+        raise ValueError(f"unknown MultiDoGo domains {unknown}; valid domains are {list(MULTIDOGO_DOMAINS)}")
+    base = root / "multidogo" / "data" / "paper_splits" / "splits_annotated_at_turn_level"
+    splits: dict[str, LabelledSet] = {}
+    for split in ("train", "dev"):
+        texts: list[str] = []
+        labels: list[str] = []
+        for domain in domains:
+            path = base / domain / f"{split}.tsv"
+            # Some utterances hold quoted embedded newlines, so a line-by-line read would split rows.
+            rows = _read_csv(path, delimiter="\t")
+            for text, label in zip(_column(rows, "utterance", path), _column(rows, "intent", path), strict=True):
+                text, label = " ".join(text.split()), label.strip()
+                if not text or not label or "<div>" in label:
+                    continue
+                texts.append(text)
+                labels.append(OUT_OF_SCOPE if label == "outofdomain" else label)
+        splits[split] = LabelledSet(texts, labels)
+    return splits
+
+
+def load_goemotions_3class(root: Path) -> dict[str, LabelledSet]:
+    """GoEmotions derived 3-class sentiment (negative / neutral / positive) train and dev."""
+    splits: dict[str, LabelledSet] = {}
+    for split in ("train", "dev"):
+        path = root / "goemotions" / f"{split}_3class.csv"
+        rows = _read_csv(path)
+        splits[split] = LabelledSet(_column(rows, "text", path), _column(rows, "label", path))
+    return splits
+
+
+def load_sst2_dev(root: Path) -> dict[str, LabelledSet]:
+    """SST-2 dev, binary: 0 -> negative, 1 -> positive."""
+    path = root / "sst2" / "dev.tsv"
+    rows = _read_csv(path, delimiter="\t")
+    names = {"0": "negative", "1": "positive"}
+    labels = [names[v.strip()] for v in _column(rows, "label", path)]
+    return {"dev": LabelledSet(_column(rows, "content", path), labels)}
+
+
+def load_tweeteval_val(root: Path) -> dict[str, LabelledSet]:
+    """TweetEval sentiment val, labels named through mapping.txt."""
+    folder = root / "tweeteval_sentiment"
+    mapping: dict[str, str] = {}
+    for line in _require(folder / "mapping.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            key, name = line.split("\t")
+            mapping[key.strip()] = name.strip()
+    texts = _require(folder / "val_text.txt").read_text(encoding="utf-8").splitlines()
+    raw = [v.strip() for v in _require(folder / "val_labels.txt").read_text(encoding="utf-8").splitlines()]
+    raw = [v for v in raw if v]
+    if len(texts) != len(raw):
+        raise ValueError(f"{folder}: {len(texts)} tweets but {len(raw)} labels")
+    return {"val": LabelledSet([t.strip() for t in texts], [mapping[v] for v in raw])}
+
+
+def load_dynasent_dev(root: Path) -> dict[str, LabelledSet]:
+    """DynaSent round 1 and round 2 dev (flattened CSVs), keys ``r1_dev`` and ``r2_dev``."""
+    splits: dict[str, LabelledSet] = {}
+    for split in ("r1_dev", "r2_dev"):
+        path = root / "dynasent" / f"{split}.csv"
+        rows = _read_csv(path)
+        splits[split] = LabelledSet(_column(rows, "text", path), _column(rows, "label", path))
+    return splits
+
+
+# As stated in each folder's SOURCE.md; model cards quote these.
+LICENSES: dict[str, str] = {
+    "banking77": "CC BY 4.0",
+    "clinc150": "CC BY 3.0",
+    "bitext_cs_intent": "CDLA-Sharing-1.0",
+    "multidogo": "CDLA-Permissive-1.0",
+    "goemotions": "Apache-2.0",
+    "sst2": "no explicit license (research use)",
+    "tweeteval_sentiment": "no explicit license (research use)",
+    "dynasent": "CC BY 4.0",
+}

@@ -1,0 +1,102 @@
+"""Dev-set metrics, temperature scaling and abstention thresholds for the training recipes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from sklearn.metrics import f1_score, recall_score
+
+from models.heads import softmax
+
+ECE_BINS = 15
+
+
+def label_indices(labels: Sequence[str], order: Sequence[str]) -> np.ndarray:
+    """Index of each label in ``order``; raises naming the first unknown label."""
+    index = {label: i for i, label in enumerate(order)}
+    missing = sorted(set(labels) - set(index))
+    if missing:
+        raise ValueError(f"labels {missing[:5]} are not in the head's label set ({len(order)} labels)")
+    return np.array([index[label] for label in labels], dtype=np.int64)
+
+
+def nll(proba: np.ndarray, y: np.ndarray) -> float:
+    """Mean negative log-likelihood of the true classes."""
+    return float(-np.mean(np.log(np.clip(proba[np.arange(len(y)), y], 1e-12, None))))
+
+
+def expected_calibration_error(proba: np.ndarray, y: np.ndarray, n_bins: int = ECE_BINS) -> float:
+    """Top-label ECE with ``n_bins`` equal-width confidence bins."""
+    confidence = proba.max(axis=1)
+    correct = (proba.argmax(axis=1) == y).astype(np.float64)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    # Bin i holds (edges[i], edges[i+1]]; confidence is never 0 after a softmax.
+    bins = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, n_bins - 1)
+    ece = 0.0
+    for b in range(n_bins):
+        mask = bins == b
+        if mask.any():
+            ece += mask.mean() * abs(correct[mask].mean() - confidence[mask].mean())
+    return float(ece)
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray, *, bounds: tuple[float, float] = (0.05, 20.0)) -> float:
+    """The temperature T in ``bounds`` minimising the NLL of softmax(logits / T)."""
+    result = minimize_scalar(
+        lambda log_t: nll(softmax(logits / np.exp(log_t)), y),
+        bounds=(float(np.log(bounds[0])), float(np.log(bounds[1]))),
+        method="bounded",
+        options={"xatol": 1e-4},
+    )
+    return float(np.exp(result.x))
+
+
+def classification_metrics(proba: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """Accuracy, macro-F1 (over the classes present in ``y`` or predicted), ECE and NLL."""
+    pred = proba.argmax(axis=1)
+    return {
+        "accuracy": float((pred == y).mean()),
+        "macro_f1": float(f1_score(y, pred, average="macro", zero_division=0)),
+        "ece": expected_calibration_error(proba, y),
+        "nll": nll(proba, y),
+    }
+
+
+def macro_recall(y: np.ndarray, pred: np.ndarray) -> float:
+    """Recall averaged over the classes present in ``y`` (TweetEval's official sentiment metric)."""
+    return float(recall_score(y, pred, labels=np.unique(y), average="macro", zero_division=0))
+
+
+def predict_with_threshold(proba: np.ndarray, threshold: float, oos_index: int) -> np.ndarray:
+    """Argmax labels, replaced by ``oos_index`` where the top probability is below ``threshold``."""
+    pred = proba.argmax(axis=1)
+    return np.where(proba.max(axis=1) < threshold, oos_index, pred)
+
+
+def threshold_for_abstention(top_proba: np.ndarray, max_rate: float) -> float:
+    """The largest cutoff at which at most ``max_rate`` of rows fall strictly below it."""
+    if top_proba.size == 0:
+        return 0.0
+    ordered = np.sort(top_proba)
+    k = int(np.floor(max_rate * ordered.size))
+    return float(ordered[min(k, ordered.size - 1)])
+
+
+def oos_threshold_sweep(
+    proba: np.ndarray, y: np.ndarray, oos_index: int, candidates: np.ndarray | None = None
+) -> tuple[float, dict[str, float]]:
+    """The cutoff maximising in-scope accuracy + out-of-scope recall on labelled dev rows (oos rows = ``oos_index``)."""
+    grid = np.round(np.arange(0.0, 1.0, 0.01), 2) if candidates is None else candidates
+    in_scope = y != oos_index
+    best_t, best_score, best = 0.0, -1.0, {}
+    for t in grid:
+        pred = predict_with_threshold(proba, float(t), oos_index)
+        acc = float((pred[in_scope] == y[in_scope]).mean())
+        recall = float((pred[~in_scope] == oos_index).mean()) if (~in_scope).any() else 0.0
+        # Strict '>' keeps the lowest cutoff among ties, so fewer in-scope rows abstain.
+        if acc + recall > best_score:
+            best_t, best_score = float(t), acc + recall
+            best = {"in_scope_accuracy": acc, "oos_recall": recall}
+    return best_t, best

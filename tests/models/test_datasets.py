@@ -1,0 +1,92 @@
+"""Dataset loaders against ../shared/datasets (skipped when absent), plus the missing-file error."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from models.training import datasets as ds
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DATASETS = Path(os.environ.get("JOURNEYMINE_DATASETS", REPO_ROOT.parent / "shared" / "datasets"))
+
+needs_datasets = pytest.mark.skipif(
+    not DATASETS.is_dir(), reason=f"shared datasets not found at {DATASETS} (set JOURNEYMINE_DATASETS)"
+)
+pytestmark = [pytest.mark.datasets]
+
+
+def test_missing_file_error_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"banking77.train\.csv"):
+        ds.load_banking77(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"data_full_train_val\.json"):
+        ds.load_clinc150(tmp_path)
+
+
+def test_labelled_set_rejects_misaligned_columns() -> None:
+    with pytest.raises(ValueError, match="2 texts but 1 labels"):
+        ds.LabelledSet(["a", "b"], ["x"])
+
+
+@needs_datasets
+def test_banking77_dev_slice_is_stratified_and_fixed() -> None:
+    splits = ds.load_banking77(DATASETS)
+    train, dev = splits["train"], splits["dev"]
+    assert (len(train), len(dev)) == (9002, 1001)
+    assert len(train.label_set) == len(dev.label_set) == 77
+    assert not set(zip(train.texts, train.labels, strict=True)) & set(zip(dev.texts, dev.labels, strict=True))
+    assert ds.load_banking77(DATASETS)["dev"].texts == dev.texts
+    assert ds.load_banking77(DATASETS, seed=1)["dev"].texts != dev.texts
+
+
+@needs_datasets
+def test_clinc150_splits_and_out_of_scope_name() -> None:
+    splits = ds.load_clinc150(DATASETS)
+    assert {k: len(v) for k, v in splits.items()} == {"train": 15000, "val": 3000, "oos_train": 100, "oos_val": 100}
+    assert len(splits["train"].label_set) == 150
+    assert splits["oos_train"].label_set == splits["oos_val"].label_set == ["out_of_scope"]
+    assert Counter(splits["val"].labels).most_common(1)[0][1] == 20
+
+
+@needs_datasets
+def test_bitext_merges_releases_without_duplicates() -> None:
+    splits = ds.load_bitext(DATASETS)
+    train, dev = splits["train"], splits["dev"]
+    # 8,175 + 21,534 rows minus cross- and within-release duplicates.
+    assert 29_000 < len(train) + len(dev) < 29_709
+    assert len(train.label_set) == len(dev.label_set) == 27
+    assert "check_invoices" not in train.label_set
+    assert not set(train.texts) & set(dev.texts)
+    assert len(set(train.texts)) == len(train)
+
+
+@needs_datasets
+def test_multidogo_turn_level() -> None:
+    splits = ds.load_multidogo(DATASETS)
+    train, dev = splits["train"], splits["dev"]
+    assert 80_000 < len(train) < 81_680 and 11_400 < len(dev) < 11_590
+    labels = set(train.labels)
+    assert {"openinggreeting", "thankyou", "contentonly", "out_of_scope", "reportlostcard"} <= labels
+    assert "outofdomain" not in labels and not any("<div>" in lb for lb in labels)
+    assert all(text and "\n" not in text for text in train.texts)
+    only_airline = ds.load_multidogo(DATASETS, domains=("airline",))["train"]
+    assert "orderpizzaintent" not in only_airline.labels and "bookflight" in only_airline.labels
+    with pytest.raises(ValueError, match="valid domains are"):
+        ds.load_multidogo(DATASETS, domains=("banking",))
+
+
+@needs_datasets
+def test_sentiment_sets() -> None:
+    go = ds.load_goemotions_3class(DATASETS)
+    assert (len(go["train"]), len(go["dev"])) == (36172, 4547)
+    assert go["train"].label_set == list(ds.SENTIMENT_LABELS)
+    sst = ds.load_sst2_dev(DATASETS)["dev"]
+    assert Counter(sst.labels) == {"positive": 444, "negative": 428}
+    tweet = ds.load_tweeteval_val(DATASETS)["val"]
+    assert Counter(tweet.labels) == {"neutral": 869, "positive": 819, "negative": 312}
+    dyna = ds.load_dynasent_dev(DATASETS)
+    assert Counter(dyna["r1_dev"].labels) == {"negative": 1200, "neutral": 1200, "positive": 1200}
+    assert len(dyna["r2_dev"]) == 720

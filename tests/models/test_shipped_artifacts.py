@@ -1,0 +1,111 @@
+"""The committed artifacts: every registry entry loads, carries the documented labels and behaves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.heads import LinearHead
+from models.registry import ARTIFACTS_DIR, REGISTRY, SPECS, ModelRegistry
+from models.topic_model import TopicModel
+from models.training.cards import CARD_FILE
+
+HEAD_SPECS = [s for s in SPECS if s.kind in ("sentiment", "intent")]
+INTENT_SPECS = [s for s in SPECS if s.kind == "intent"]
+
+
+@pytest.fixture(scope="module")
+def registry() -> ModelRegistry:
+    reg = ModelRegistry()
+    reg.load_all()
+    return reg
+
+
+def random_unit_rows(n: int, dim: int = 384, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).normal(size=(n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
+def test_every_spec_loads_with_its_name_version_and_card(registry: ModelRegistry, spec) -> None:
+    model = registry.load(spec.id)
+    assert isinstance(model, TopicModel if spec.kind == "topics" else LinearHead)
+    assert (model.name, model.version) == (spec.name, spec.version)
+    directory = ARTIFACTS_DIR / spec.path
+    assert (directory / CARD_FILE).is_file()
+    # Artifacts are committed to git: keep them small.
+    assert sum(p.stat().st_size for p in directory.iterdir()) < 1_000_000
+    assert model.metadata["encoder"] == "encoder.all-minilm-l6-v2.v1"
+
+
+def test_sentiment_labels_are_in_the_documented_order(registry: ModelRegistry) -> None:
+    head = registry.load("sentiment.v1")
+    assert head.labels == ("negative", "neutral", "positive")
+    assert head.threshold is None
+    assert head.dim == 384
+
+
+def test_intent_label_sets(registry: ModelRegistry) -> None:
+    banking = registry.load("intent.banking77.v1")
+    assert len(banking.labels) == 77
+    assert {"card_arrival", "exchange_rate", "lost_or_stolen_card"} <= set(banking.labels)
+
+    clinc = registry.load("intent.clinc150.v1")
+    in_scope = [label for label in clinc.labels if label != "out_of_scope"]
+    assert len(in_scope) == 150
+    assert "oos" not in clinc.labels
+    assert {"book_flight", "balance", "translate"} <= set(in_scope)
+
+    cs = registry.load("intent.customer_service.v1")
+    dialogue_acts = {"openinggreeting", "closinggreeting", "thankyou", "confirmation", "rejection"}
+    assert dialogue_acts <= set(cs.labels)
+    assert {"cancel_order", "track_order", "get_refund", "reportlostcard", "out_of_scope"} <= set(cs.labels)
+    assert "outofdomain" not in cs.labels
+    assert not any("<div>" in label for label in cs.labels)
+
+
+@pytest.mark.parametrize("spec", INTENT_SPECS, ids=lambda s: s.id)
+def test_intent_heads_carry_an_abstention_threshold(registry: ModelRegistry, spec) -> None:
+    head = registry.load(spec.id)
+    assert head.threshold is not None
+    assert 0.0 < head.threshold < 1.0
+    assert head.metadata["out_of_scope_label"] == "out_of_scope"
+    assert list(head.labels) == sorted(head.labels)
+
+
+@pytest.mark.parametrize("spec", HEAD_SPECS, ids=lambda s: s.id)
+def test_head_probabilities_sum_to_one_and_are_batch_invariant(registry: ModelRegistry, spec) -> None:
+    head = registry.load(spec.id)
+    x = random_unit_rows(16)
+    proba = head.predict_proba(x)
+    assert proba.shape == (16, len(head.labels))
+    assert (proba >= 0).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    single = np.vstack([head.predict_proba(x[i : i + 1]) for i in range(4)])
+    np.testing.assert_allclose(single, proba[:4], rtol=1e-5, atol=1e-6)
+
+
+def test_topic_model_is_well_formed(registry: ModelRegistry) -> None:
+    model = registry.load("topics.customer_service.v1")
+    k = len(model.topics)
+    assert k >= 5
+    assert [t.id for t in model.topics] == list(range(k))
+    assert len({t.label for t in model.topics}) == k
+    assert all(5 <= len(t.keywords) <= 10 and t.size > 0 and t.label for t in model.topics)
+    assert model.centroids.shape == (k, 384)
+    assert 0.0 < model.threshold < 1.0
+    # A centroid is its own topic's nearest neighbour and clears the threshold.
+    assigned = model.assign(model.centroids, top_k=3)
+    assert [row[0][0].id for row in assigned] == list(range(k))
+    for row in assigned:
+        assert sum(p for _, p in row) <= 1.0 + 1e-6
+
+
+def test_registry_ids_are_the_shipped_set() -> None:
+    assert sorted(REGISTRY) == [
+        "intent.banking77.v1",
+        "intent.clinc150.v1",
+        "intent.customer_service.v1",
+        "sentiment.v1",
+        "topics.customer_service.v1",
+    ]
