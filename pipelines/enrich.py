@@ -259,7 +259,11 @@ class Enricher:
             if intent is not None:
                 doc_intent = intent.predict(doc_embedding[None, :], options.intent_top_k)[0]
             if SignalKind.TOPICS in signals and self.topics is not None:
-                topics = self.topics.predict(doc_embedding[None, :], options.topics_top_k)[0]
+                topics = self.topics.document_topics(
+                    [pa.embedding for pa in customer if pa.embedding is not None],
+                    [pa.weight for pa in customer if pa.embedding is not None],
+                    options.topics_top_k,
+                )
         customer_sentiment = self._document_sentiment(customer) if SignalKind.SENTIMENT in signals else None
         return ConversationSummary(len(parts), customer_sentiment, roles, trend, doc_intent, topics)
 

@@ -164,3 +164,18 @@ def test_unknown_taxonomy_fails_even_when_intent_not_requested(enricher: Enriche
     options = EnrichOptions(signals=frozenset({SignalKind.SENTIMENT}), intent_taxonomy="bank77")
     with pytest.raises(NotFoundError):
         enricher.enrich([text("a", "hi")], options)
+
+
+def test_document_topics_come_from_its_parts(enricher: Enricher) -> None:
+    convo = call(
+        [
+            (SpeakerRole.CUSTOMER, "hello there"),
+            (SpeakerRole.CUSTOMER, "I lost my card"),
+            (SpeakerRole.CUSTOMER, "I lost my card and it was stolen"),
+            (SpeakerRole.CUSTOMER, "refund my money"),
+        ]
+    )
+    (r,) = enricher.enrich([convo], EnrichOptions(topics_top_k=2))
+    # Card loss carries most of the customer's words; the greeting adds to neither.
+    assert [t.label for t in r.topics] == ["card_lost", "refund"]
+    assert 1 >= r.topics[0].probability > r.topics[1].probability > 0
