@@ -254,16 +254,12 @@ class Enricher:
             trend = self._trend(customer)
         doc_intent: Intent | None = None
         topics: tuple[TopicAssignment, ...] = ()
-        doc_embedding = _pooled_embedding(customer)
-        if doc_embedding is not None:
-            if intent is not None:
-                doc_intent = intent.predict(doc_embedding[None, :], options.intent_top_k)[0]
-            if SignalKind.TOPICS in signals and self.topics is not None:
-                topics = self.topics.document_topics(
-                    [pa.embedding for pa in customer if pa.embedding is not None],
-                    [pa.weight for pa in customer if pa.embedding is not None],
-                    options.topics_top_k,
-                )
+        embeddings = [pa.embedding for pa in customer if pa.embedding is not None]
+        weights = [pa.weight for pa in customer if pa.embedding is not None]
+        if intent is not None:
+            doc_intent = intent.document(embeddings, weights, options.intent_top_k)
+        if SignalKind.TOPICS in signals and self.topics is not None:
+            topics = self.topics.document_topics(embeddings, weights, options.topics_top_k)
         customer_sentiment = self._document_sentiment(customer) if SignalKind.SENTIMENT in signals else None
         return ConversationSummary(len(parts), customer_sentiment, roles, trend, doc_intent, topics)
 
@@ -319,14 +315,3 @@ class Enricher:
 
 def _normalise(v: np.ndarray) -> np.ndarray:
     return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
-
-
-def _pooled_embedding(parts: Sequence[PartAnalysis]) -> np.ndarray | None:
-    """Word-weighted mean of part embeddings: the document's representation, at no extra pass."""
-    vectors = [pa.embedding for pa in parts if pa.embedding is not None]
-    if not vectors:
-        return None
-    if len(vectors) == 1:
-        return vectors[0]
-    weights = np.asarray([pa.weight for pa in parts if pa.embedding is not None])
-    return _normalise((np.vstack(vectors) * weights[:, None]).sum(axis=0) / weights.sum())

@@ -1,6 +1,16 @@
-"""Intent stage: a taxonomy's head over embeddings, with calibrated abstention."""
+"""Intent stage: a taxonomy's head over embeddings, with calibrated abstention.
+
+A document with several parts (a call's customer turns) takes its intent from its
+*content* parts: those whose own intent is in scope and not a dialogue act
+(greeting, thanks, confirmation, ... listed in the head's ``dialogue_acts``
+metadata). Their word-weighted mean distribution is thresholded like a single
+text. With no content part, all parts are pooled. Averaging every turn would
+drown the reason for contact in small talk and push it under the threshold.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -18,6 +28,7 @@ class IntentStage:
         # An explicit out_of_scope class (trained on OOS rows) also means "abstain".
         self._in_scope = np.array([label != OUT_OF_SCOPE for label in head.labels])
         self.threshold = float(head.threshold) if head.threshold is not None else 0.0
+        self.dialogue_acts = frozenset(head.metadata.get("dialogue_acts", ()))
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -43,3 +54,16 @@ class IntentStage:
             top=top,
             model=self.model,
         )
+
+    def document(self, embeddings: Sequence[np.ndarray], weights: Sequence[float], top_k: int = 3) -> Intent | None:
+        """The intent of a document from its parts' embeddings (see the module docstring)."""
+        if not embeddings:
+            return None
+        proba = self.head.predict_proba(np.vstack(embeddings))
+        w = np.asarray(weights, dtype=np.float64)
+        parts = [self.from_proba(row, 1) for row in proba]
+        content = np.array([not p.out_of_scope and p.label not in self.dialogue_acts for p in parts])
+        if content.any():
+            proba, w = proba[content], w[content]
+        mean = (proba * w[:, None]).sum(axis=0) / w.sum()
+        return self.from_proba(mean, top_k)

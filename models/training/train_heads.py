@@ -589,6 +589,8 @@ def train_customer_service(root: Path, embedder: CachedEmbedder, seed: int, comm
             out_of_scope_label=OUT_OF_SCOPE,
             threshold_rule=f"at most {MAX_ABSTAIN_RATE:.0%} of in-scope dev rows below it",
             multidogo_dev_accuracy=round(mdg_acc, 6),
+            # Conversation moves, not reasons for contact: a document's intent skips parts that are only these.
+            dialogue_acts=sorted(label for label in labels if label in acts),
             **{k: round(v, 6) for k, v in abst.items()},
         ),
     )

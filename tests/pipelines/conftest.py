@@ -66,7 +66,10 @@ def _train_head(name: str, data: dict[str, list[str]], encoder: HashingEncoder, 
     y = [label for label in labels for _ in data[label]]
     clf = LogisticRegression(C=10.0, max_iter=1000).fit(encoder.encode(texts), y)
     order = [list(clf.classes_).index(label) for label in labels]
-    return LinearHead(name, "v1", labels, clf.coef_[order], clf.intercept_[order], threshold=threshold)
+    metadata = {"dialogue_acts": ["greeting"]} if "greeting" in labels else {}
+    return LinearHead(
+        name, "v1", labels, clf.coef_[order], clf.intercept_[order], threshold=threshold, metadata=metadata
+    )
 
 
 @pytest.fixture(scope="session")

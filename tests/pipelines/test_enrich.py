@@ -179,3 +179,21 @@ def test_document_topics_come_from_its_parts(enricher: Enricher) -> None:
     # Card loss carries most of the customer's words; the greeting adds to neither.
     assert [t.label for t in r.topics] == ["card_lost", "refund"]
     assert 1 >= r.topics[0].probability > r.topics[1].probability > 0
+
+
+def test_document_intent_is_the_reason_for_contact_not_small_talk(enricher: Enricher) -> None:
+    turns = [(SpeakerRole.CUSTOMER, t) for t in ("hello there", "good morning", "I lost my card", "hey", "hi")]
+    (r,) = enricher.enrich([call(turns)])
+    assert [t.intent.label for t in r.turns if t.intent] == [
+        "greeting",
+        "greeting",
+        "card_lost",
+        "greeting",
+        "greeting",
+    ]
+    assert r.intent is not None and r.intent.label == "card_lost" and not r.intent.out_of_scope
+
+
+def test_document_of_only_small_talk_keeps_the_dialogue_act(enricher: Enricher) -> None:
+    (r,) = enricher.enrich([call([(SpeakerRole.CUSTOMER, "hello there"), (SpeakerRole.CUSTOMER, "hi")])])
+    assert r.intent is not None and r.intent.label == "greeting"
