@@ -7,16 +7,15 @@ head reads the same embedding the encoder produced once.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
 
 from models.errors import ModelNotLoadedError
+from models.storage import read_artifact, write_artifact
 
 WEIGHTS_FILE = "head.safetensors"
 META_FILE = "head.json"
@@ -68,8 +67,6 @@ class LinearHead:
         return softmax(self.logits(embeddings))
 
     def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        save_file({"weight": self.weight, "bias": self.bias}, str(directory / WEIGHTS_FILE))
         meta = {
             "name": self.name,
             "version": self.version,
@@ -78,23 +75,12 @@ class LinearHead:
             "threshold": self.threshold,
             "metadata": self.metadata,
         }
-        (directory / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        write_artifact(directory, WEIGHTS_FILE, {"weight": self.weight, "bias": self.bias}, META_FILE, meta)
 
     @classmethod
     def load(cls, directory: Path) -> LinearHead:
-        weights_path, meta_path = directory / WEIGHTS_FILE, directory / META_FILE
-        for path in (weights_path, meta_path):
-            if not path.is_file():
-                raise ModelNotLoadedError(f"model artifact missing: {path}")
-        # Read each file on its own so the error names the one that is corrupt.
-        try:
-            meta = json.loads(meta_path.read_text())
-        except Exception as exc:
-            raise ModelNotLoadedError(f"model artifact unreadable: {meta_path}: {exc}") from exc
-        try:
-            tensors = load_file(str(weights_path))
-        except Exception as exc:
-            raise ModelNotLoadedError(f"model artifact unreadable: {weights_path}: {exc}") from exc
+        meta, tensors = read_artifact(directory, WEIGHTS_FILE, META_FILE)
+        meta_path = directory / META_FILE
         try:
             return cls(
                 name=meta["name"],

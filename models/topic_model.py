@@ -8,15 +8,14 @@ Stored as ``topics.safetensors`` (centroids) + ``topics.json`` (no pickle).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
 
 from models.errors import ModelNotLoadedError
+from models.storage import read_artifact, write_artifact
 
 WEIGHTS_FILE = "topics.safetensors"
 META_FILE = "topics.json"
@@ -68,8 +67,6 @@ class TopicModel:
         return results
 
     def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        save_file({"centroids": self.centroids}, str(directory / WEIGHTS_FILE))
         meta = {
             "name": self.name,
             "version": self.version,
@@ -80,23 +77,12 @@ class TopicModel:
             ],
             "metadata": self.metadata,
         }
-        (directory / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        write_artifact(directory, WEIGHTS_FILE, {"centroids": self.centroids}, META_FILE, meta)
 
     @classmethod
     def load(cls, directory: Path) -> TopicModel:
-        weights_path, meta_path = directory / WEIGHTS_FILE, directory / META_FILE
-        for path in (weights_path, meta_path):
-            if not path.is_file():
-                raise ModelNotLoadedError(f"model artifact missing: {path}")
-        # Read each file on its own so the error names the one that is corrupt.
-        try:
-            meta = json.loads(meta_path.read_text())
-        except Exception as exc:
-            raise ModelNotLoadedError(f"model artifact unreadable: {meta_path}: {exc}") from exc
-        try:
-            centroids = load_file(str(weights_path))["centroids"]
-        except Exception as exc:
-            raise ModelNotLoadedError(f"model artifact unreadable: {weights_path}: {exc!r}") from exc
+        meta, tensors = read_artifact(directory, WEIGHTS_FILE, META_FILE)
+        meta_path = directory / META_FILE
         try:
             topics = tuple(
                 Topic(id=int(t["id"]), label=t["label"], keywords=tuple(t["keywords"]), size=int(t["size"]))
@@ -106,7 +92,7 @@ class TopicModel:
                 name=meta["name"],
                 version=meta["version"],
                 topics=topics,
-                centroids=centroids,
+                centroids=tensors["centroids"],
                 threshold=float(meta["threshold"]),
                 temperature=float(meta.get("temperature", 0.05)),
                 metadata=dict(meta.get("metadata", {})),
