@@ -1,14 +1,29 @@
-"""Build the enrichment core from configuration: encoder, spaCy, registry, stages."""
+"""Build the enrichment core from configuration: encoder, spaCy, registry, stages; list and reload models."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from models.encoder import Encoder, EncoderConfig, SentenceTransformerEncoder
+from models.errors import ModelNotLoadedError
 from models.nlp import NLP_VERSION, load_nlp
-from models.registry import ARTIFACTS_DIR, ModelRegistry
+from models.registry import ARTIFACTS_DIR, USER, ModelRegistry, ModelSpec
 from pipelines.domain import ModelCatalog, ModelInfo, ModelRef, TaxonomyInfo, TopicModelInfo
 from pipelines.enrich import EnrichConfig, Enricher
+
+log = logging.getLogger(__name__)
+
+
+def build_encoder(config: EncoderConfig | None = None) -> Encoder:
+    """The shared encoder: every head, shipped or user-trained, reads embeddings made by this one."""
+    return SentenceTransformerEncoder(config=config)
+
+
+def encoder_id(encoder: Encoder) -> str:
+    """The id heads record as the encoder they were trained on (``encoder.all-minilm-l6-v2.v1``)."""
+    return f"{encoder.name}.{encoder.version}"
 
 
 def build_enricher(
@@ -17,13 +32,21 @@ def build_enricher(
     encoder_config: EncoderConfig | None = None,
     artifacts_dir: Path | None = None,
     encoder: Encoder | None = None,
+    user_dir: Path | None = None,
 ) -> Enricher:
-    """Load every model the service needs; a missing artifact fails here, naming the file."""
-    registry = ModelRegistry(artifacts_dir=artifacts_dir or ARTIFACTS_DIR)
+    """Load every built-in model the service needs; a missing artifact fails here, naming the file.
+
+    Args:
+        user_dir: the user model folder (``<data_dir>/models``); its models load on first use.
+    """
+    encoder = encoder or build_encoder(encoder_config)
+    registry = ModelRegistry(
+        artifacts_dir=artifacts_dir or ARTIFACTS_DIR, user_dir=user_dir, encoder_id=encoder_id(encoder)
+    )
     registry.load_all()
     nlp, nlp_name = load_nlp()
     return Enricher(
-        encoder=encoder or SentenceTransformerEncoder(config=encoder_config),
+        encoder=encoder,
         registry=registry,
         nlp=nlp,
         nlp_model=ModelRef(nlp_name, NLP_VERSION),
@@ -32,21 +55,38 @@ def build_enricher(
 
 
 def catalog(enricher: Enricher) -> ModelCatalog:
-    """What is loaded: models, intent taxonomies (with labels) and topic models, with versions."""
+    """What can be used: models, intent taxonomies (with labels) and topic models, with versions.
+
+    The user folder is re-scanned first, so a model trained a moment ago is listed. Only the latest version
+    of a user model is listed (the one its name resolves to); one that cannot load is left out and logged.
+    """
     registry = enricher.registry
+    registry.refresh()
     models = [
         ModelInfo(enricher.encoder_model.name, enricher.encoder_model.version, "encoder", "all-MiniLM-L6-v2, 384-d"),
         ModelInfo(enricher.nlp_model.name, enricher.nlp_model.version, "nlp", "spaCy sentences and entities"),
     ]
     taxonomies = []
     topic_models = []
-    for spec in registry.specs.values():
-        artifact = registry.load(spec.id)
+    for spec in [*registry.builtin.values(), *registry.latest_user_specs()]:
+        try:
+            artifact = registry.load(spec.id)
+        except ModelNotLoadedError as exc:
+            if spec.source != USER:
+                raise
+            log.warning("user model %s not listed: %s", spec.id, exc)
+            continue
         models.append(
-            ModelInfo(spec.name, spec.version, spec.kind, spec.description, {"id": spec.id, "path": spec.path})
+            ModelInfo(
+                spec.name,
+                spec.version,
+                spec.kind,
+                spec.description,
+                {"id": spec.id, "path": spec.path, "source": spec.source},
+            )
         )
         if spec.kind == "intent":
-            stage = enricher.intent_stage(spec.short_name)
+            stage = enricher.intent_stage(spec.id)  # this exact version, even if a newer one appeared meanwhile
             taxonomies.append(
                 TaxonomyInfo(
                     name=spec.short_name,
@@ -62,3 +102,43 @@ def catalog(enricher: Enricher) -> ModelCatalog:
                 TopicModelInfo(spec.short_name, spec.version, len(artifact.topics), registry.is_default(spec))
             )
     return ModelCatalog(tuple(models), tuple(taxonomies), tuple(topic_models))
+
+
+@dataclass(frozen=True)
+class DiscoveredModel:
+    """A user model found by a reload, and why it cannot be used (empty when it loaded)."""
+
+    kind: str
+    name: str
+    version: str
+    id: str
+    path: str
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ReloadReport:
+    """The user models after a reload (latest version of each) and the model ids that appeared or vanished."""
+
+    models: tuple[DiscoveredModel, ...]
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def reload_models(enricher: Enricher) -> ReloadReport:
+    """Re-scan the user model folder now and load the latest version of every user model, reporting failures."""
+    registry = enricher.registry
+    report = registry.refresh()
+    found = []
+    for spec in registry.latest_user_specs():
+        error = ""
+        try:
+            registry.load(spec.id)
+        except ModelNotLoadedError as exc:
+            error = str(exc)
+        found.append(_discovered(spec, registry, error))
+    return ReloadReport(tuple(found), report.added, report.removed)
+
+
+def _discovered(spec: ModelSpec, registry: ModelRegistry, error: str) -> DiscoveredModel:
+    return DiscoveredModel(spec.kind, spec.short_name, spec.version, spec.id, str(registry.path_of(spec)), error)

@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from service import cli_train
 from service.config import Settings, load_settings
 
 
@@ -36,7 +37,10 @@ def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.factory import build_enricher, catalog
 
     enricher = build_enricher(
-        config=settings.enrich, encoder_config=settings.models.encoder, artifacts_dir=settings.models.artifacts_dir
+        config=settings.enrich,
+        encoder_config=settings.models.encoder,
+        artifacts_dir=settings.models.artifacts_dir,
+        user_dir=settings.user_models_dir,
     )
     json.dump(dataclasses.asdict(catalog(enricher)), sys.stdout, indent=2)
     sys.stdout.write("\n")
@@ -63,6 +67,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", parents=[common], help="print the loaded models and taxonomies as JSON")
     models.set_defaults(handler=_cmd_models, overrides=lambda args: {})
+    cli_train.register(sub)
     return parser
 
 

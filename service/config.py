@@ -50,6 +50,8 @@ class LimitsConfig(BaseModel):
     max_top_k: int = Field(20, ge=1)
     max_stream_turns: int = Field(5_000, ge=1)
     max_id_chars: int = Field(256, ge=1)
+    # Labelled rows per Evaluate stream (and, separately, baseline training rows).
+    max_eval_rows: int = Field(100_000, ge=1)
 
 
 class ModelsConfig(BaseModel):
@@ -70,6 +72,11 @@ class Settings(BaseSettings):
     # Local state (SQLite journey store, user-trained models) lives here.
     data_dir: Path = Path("data")
     log_level: str = "INFO"
+
+    @property
+    def user_models_dir(self) -> Path:
+        """Where ``journeymine train`` writes models and the server discovers them: ``<data_dir>/models``."""
+        return self.data_dir / "models"
 
     @classmethod
     def settings_customise_sources(

@@ -4,6 +4,7 @@ Services registered here (later issues add theirs the same way, each in its own
 ``service/servicers/<name>.py`` with a ``method_handlers(servicer)`` function):
 
     journeymine.v1.EnrichmentService   service/servicers/enrichment.py
+    journeymine.v1.ModelAdminService   service/servicers/admin.py
     grpc.health.v1.Health              grpcio-health-checking
     grpc.reflection.v1alpha.ServerReflection
 """
@@ -25,7 +26,7 @@ from pipelines.enrich import Enricher
 from pipelines.factory import build_enricher
 from service.config import Settings
 from service.interceptors import ErrorInterceptor
-from service.servicers import enrichment
+from service.servicers import admin, enrichment
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def build_server(
         enrichment.SERVICE_NAME: enrichment.method_handlers(
             enrichment.EnrichmentServicer(enricher=enricher, limits=settings.limits)
         ),
+        admin.SERVICE_NAME: admin.method_handlers(admin.ModelAdminServicer(enricher=enricher)),
         # Later issues: JourneyService, TopicsService, EvaluationService register here.
     }
     for name, methods in services.items():
@@ -74,7 +76,10 @@ def serve(settings: Settings) -> None:
     """Load the models, serve until SIGTERM/SIGINT, then drain in-flight calls for ``grace_seconds``."""
     began = time.perf_counter()
     enricher = build_enricher(
-        config=settings.enrich, encoder_config=settings.models.encoder, artifacts_dir=settings.models.artifacts_dir
+        config=settings.enrich,
+        encoder_config=settings.models.encoder,
+        artifacts_dir=settings.models.artifacts_dir,
+        user_dir=settings.user_models_dir,
     )
     health_servicer = health.HealthServicer()
     server, port = build_server(settings, enricher, health_servicer=health_servicer)
