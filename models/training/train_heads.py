@@ -90,7 +90,11 @@ def fit_logreg(x: np.ndarray, y: np.ndarray, c: float, seed: int) -> tuple[np.nd
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
     if not np.array_equal(clf.classes_, np.arange(clf.classes_.size)):
         raise ValueError("every label needs at least one training row")
-    return clf.coef_.astype(np.float32), clf.intercept_.astype(np.float32), converged
+    weight, bias = clf.coef_, clf.intercept_
+    if clf.classes_.size == 2:
+        # sklearn stores a binary model as one row (the logit of class 1); softmax over [-z/2, z/2] is sigmoid(z).
+        weight, bias = np.vstack([-weight / 2, weight / 2]), np.concatenate([-bias / 2, bias / 2])
+    return weight.astype(np.float32), bias.astype(np.float32), converged
 
 
 def fit_calibrated(

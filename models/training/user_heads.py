@@ -170,6 +170,10 @@ def train_user_head(
     else:
         labels = tuple(data.label_set)
     fit = fit_calibrated(labels, x_train, train.labels, x_held, held.labels, seed=seed)
+    if fit.before["accuracy"] == 1.0:
+        # A held-out slice without a single error says nothing about the temperature (its NLL only falls as
+        # T -> 0), and a near-zero T would make every input look certain; keep the fitted probabilities.
+        fit.temperature, fit.after = 1.0, fit.before
     proba_held = fit.proba(x_held)
 
     threshold: float | None = None
@@ -249,7 +253,7 @@ def train_user_head(
             ["classifier", "sklearn LogisticRegression, multinomial, lbfgs, L2"],
             ["C (picked by held-out accuracy)", f"{fit.c:g} (grid {grid})"],
             ["max_iter / converged (final fit)", f"{MAX_ITER} / {converged}"],
-            ["temperature (held-out NLL)", fit.temperature],
+            ["temperature (held-out NLL; 1 when no held-out row is wrong)", fit.temperature],
             ["threshold", "none" if threshold is None else f"{threshold:.4f}: {rule}"],
             ["seed", seed],
         ],
