@@ -27,19 +27,44 @@ def nll(proba: np.ndarray, y: np.ndarray) -> float:
     return float(-np.mean(np.log(np.clip(proba[np.arange(len(y)), y], 1e-12, None))))
 
 
-def expected_calibration_error(proba: np.ndarray, y: np.ndarray, n_bins: int = ECE_BINS) -> float:
-    """Top-label ECE with ``n_bins`` equal-width confidence bins."""
-    confidence = proba.max(axis=1)
-    correct = (proba.argmax(axis=1) == y).astype(np.float64)
+def reliability_bins(confidence: np.ndarray, correct: np.ndarray, n_bins: int = ECE_BINS) -> list[dict[str, float]]:
+    """Equal-width confidence bins: edges, row count, mean confidence and accuracy (empty bins included).
+
+    The reliability diagram and the ECE read the same bins, so they always agree.
+    """
+    confidence = np.asarray(confidence, dtype=np.float64)
+    correct = np.asarray(correct, dtype=np.float64)
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     # Bin i holds (edges[i], edges[i+1]]; confidence is never 0 after a softmax.
-    bins = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, n_bins - 1)
-    ece = 0.0
+    index = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, n_bins - 1)
+    out = []
     for b in range(n_bins):
-        mask = bins == b
-        if mask.any():
-            ece += mask.mean() * abs(correct[mask].mean() - confidence[mask].mean())
-    return float(ece)
+        mask = index == b
+        count = int(mask.sum())
+        out.append(
+            {
+                "lower": float(edges[b]),
+                "upper": float(edges[b + 1]),
+                "count": count,
+                "confidence": float(confidence[mask].mean()) if count else 0.0,
+                "accuracy": float(correct[mask].mean()) if count else 0.0,
+            }
+        )
+    return out
+
+
+def ece_from_bins(bins: Sequence[dict[str, float]]) -> float:
+    """Count-weighted mean |accuracy - confidence| over ``reliability_bins`` output."""
+    total = sum(b["count"] for b in bins)
+    if total == 0:
+        return 0.0
+    return float(sum(b["count"] / total * abs(b["accuracy"] - b["confidence"]) for b in bins))
+
+
+def expected_calibration_error(proba: np.ndarray, y: np.ndarray, n_bins: int = ECE_BINS) -> float:
+    """Top-label ECE with ``n_bins`` equal-width confidence bins."""
+    correct = proba.argmax(axis=1) == y
+    return ece_from_bins(reliability_bins(proba.max(axis=1), correct, n_bins))
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray, *, bounds: tuple[float, float] = (0.05, 20.0)) -> float:

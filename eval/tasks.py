@@ -1,0 +1,289 @@
+"""The one registry of eval tasks, and ``evaluate``: labelled rows in, one figures dict out.
+
+    sentiment   document sentiment through Enricher.enrich       baselines: vader
+    intent      document intent of a taxonomy, with abstention    baselines: logreg (needs training rows)
+    topics      not available yet: comes with the topics issue (#4)
+    score       not available yet: comes with the journeys issue (#5)
+
+A task is a small object: ``check`` validates the gold labels against the model
+and says which labels to score over, ``predict`` runs the production path,
+``baseline`` builds a reference model. ``evaluate`` is the same for every task,
+so the CLI and the Evaluate RPC share it, and topics/score slot in by adding
+an entry to ``TASKS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from eval.baselines import Baseline, LogRegBaseline, VaderBaseline
+from eval.data import LabelledRow
+from eval.metrics import OUT_OF_SCOPE, Predictions, headline, slice_scores
+from eval.predict import encode_texts, intent_predictions, sentiment_predictions
+from models.errors import FieldViolation, InvalidInputError, NotFoundError
+from models.training.embeddings import CachedEmbedder
+from pipelines.enrich import Enricher
+from pipelines.sentiment import LABELS as SENTIMENT_LABELS
+
+# Labels shown in an error message before "... and N more".
+_SHOWN_LABELS = 12
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """What to evaluate: the task, the model (None: the task's default), slices and a baseline."""
+
+    task: str
+    model: str | None = None
+    slice_by: tuple[str, ...] = ()
+    baseline: str | None = None
+    # The labelled sets are English; declaring it keeps the language gate from dropping rows.
+    language: str = "en"
+
+
+@dataclass
+class Scope:
+    """What ``Task.check`` decided: the model's id, the labels to score over, notes for the report."""
+
+    model_id: str
+    keep: tuple[str, ...]
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class Task(Protocol):
+    """One evaluable signal."""
+
+    name: str
+    baselines: tuple[str, ...]
+    has_out_of_scope: bool
+
+    def check(self, enricher: Enricher, config: EvalConfig, gold: Sequence[str]) -> Scope: ...
+
+    def predict(
+        self, enricher: Enricher, config: EvalConfig, scope: Scope, texts: Sequence[str], lock: AbstractContextManager
+    ) -> Predictions: ...
+
+    def baseline(
+        self, name: str, enricher: Enricher, train: Sequence[LabelledRow] | None, lock: AbstractContextManager
+    ) -> Baseline: ...
+
+
+class TaskNotAvailableError(InvalidInputError):
+    """The task is registered but comes with a later issue."""
+
+
+def _unknown_labels(kind: str, bad: Sequence[str], valid: Sequence[str], fix: str) -> InvalidInputError:
+    shown = ", ".join(repr(x) for x in bad[:_SHOWN_LABELS]) + (
+        f" and {len(bad) - _SHOWN_LABELS} more" if len(bad) > _SHOWN_LABELS else ""
+    )
+    options = ", ".join(valid[:_SHOWN_LABELS]) + (f", ... ({len(valid)} in all)" if len(valid) > _SHOWN_LABELS else "")
+    return InvalidInputError.single("label", f"gold labels {shown} are not {kind} labels ({options}); {fix}")
+
+
+class SentimentTask:
+    """Document sentiment; a set with a subset of the labels (binary) is scored over that subset."""
+
+    name = "sentiment"
+    baselines = ("vader",)
+    has_out_of_scope = False
+
+    def check(self, enricher: Enricher, config: EvalConfig, gold: Sequence[str]) -> Scope:
+        if config.model not in (None, "", enricher.sentiment.model.name, enricher.sentiment.model.id):
+            raise NotFoundError("sentiment model", config.model, [enricher.sentiment.model.name], "model")
+        present = set(gold)
+        bad = sorted(present - set(SENTIMENT_LABELS))
+        if bad:
+            raise _unknown_labels(
+                "sentiment",
+                bad,
+                SENTIMENT_LABELS,
+                "rename them with a label map (--label-map FILE, JSON {old: new}); 'mixed' is never a gold label",
+            )
+        keep = tuple(label for label in SENTIMENT_LABELS if label in present)
+        # Restricting to one label would make every prediction right; score over all three instead.
+        if len(keep) < 2:
+            keep = SENTIMENT_LABELS
+        return Scope(enricher.sentiment.model.id, keep, {"restricted_to": list(keep)})
+
+    def predict(
+        self, enricher: Enricher, config: EvalConfig, scope: Scope, texts: Sequence[str], lock: AbstractContextManager
+    ) -> Predictions:
+        return sentiment_predictions(enricher, texts, scope.keep, language=config.language, lock=lock)
+
+    def baseline(
+        self, name: str, enricher: Enricher, train: Sequence[LabelledRow] | None, lock: AbstractContextManager
+    ) -> Baseline:
+        return VaderBaseline()
+
+
+class IntentTask:
+    """Document intent of a taxonomy; gold ``out_of_scope`` means the model should abstain."""
+
+    name = "intent"
+    baselines = ("logreg",)
+    has_out_of_scope = True
+
+    def check(self, enricher: Enricher, config: EvalConfig, gold: Sequence[str]) -> Scope:
+        stage = enricher.intent_stage(config.model or None, field="model")
+        valid = (*stage.labels, OUT_OF_SCOPE)
+        bad = sorted(set(gold) - set(valid))
+        if bad:
+            raise _unknown_labels(
+                f"{stage.taxonomy!r} taxonomy",
+                bad,
+                valid,
+                "rename them with a label map (--label-map FILE, JSON {old: new}; map labels the taxonomy "
+                "does not cover to 'out_of_scope'), or drop those rows",
+            )
+        info = {"taxonomy": stage.taxonomy, "threshold": stage.threshold}
+        return Scope(stage.model.id, valid, info)
+
+    def predict(
+        self, enricher: Enricher, config: EvalConfig, scope: Scope, texts: Sequence[str], lock: AbstractContextManager
+    ) -> Predictions:
+        stage = enricher.intent_stage(config.model or None, field="model")
+        return intent_predictions(enricher, stage, texts, language=config.language, lock=lock)
+
+    def baseline(
+        self, name: str, enricher: Enricher, train: Sequence[LabelledRow] | None, lock: AbstractContextManager
+    ) -> Baseline:
+        if not train:
+            raise InvalidInputError.single(
+                "baseline_train",
+                "the logreg baseline is trained on labelled rows; pass --baseline-train FILE "
+                "(same formats as --data), e.g. the taxonomy's training set",
+            )
+        # Training sets are large and reused run after run: their embeddings are cached on disk
+        # (keyed by encoder id and the exact texts), made by the shared encoder on a miss.
+        # In-scope and out-of-scope rows are embedded as two lists, in file order, the way the
+        # training recipes embed a train split and its out-of-scope split, so their cache entries match.
+        cache = CachedEmbedder(encoder_factory=lambda: _Locked(enricher, lock), encoder_id=enricher.encoder_model.id)
+        labels = [r.label for r in train]
+        x = np.zeros((len(train), enricher.encoder.dim), dtype=np.float32)
+        for oos in (False, True):
+            idx = [i for i, label in enumerate(labels) if (label == OUT_OF_SCOPE) == oos]
+            if idx:
+                x[idx] = cache.embed([train[i].text for i in idx], desc="logreg train encode")
+        return LogRegBaseline(
+            x, labels, encode=lambda texts: encode_texts(enricher, texts, lock=lock, desc="logreg predict")
+        )
+
+
+class _Locked:
+    """The enricher's encoder behind its lock, for the embedding cache."""
+
+    def __init__(self, enricher: Enricher, lock: AbstractContextManager) -> None:
+        self.name, self.version, self.dim = enricher.encoder.name, enricher.encoder.version, enricher.encoder.dim
+        self._encoder, self._lock = enricher.encoder, lock
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return self._encoder.encode(texts)
+
+
+@dataclass(frozen=True)
+class UnavailableTask:
+    """A task name reserved for a later issue: every use says which."""
+
+    name: str
+    comes_with: str
+    baselines: tuple[str, ...] = ()
+    has_out_of_scope: bool = False
+
+    def _refuse(self) -> TaskNotAvailableError:
+        ready = ", ".join(n for n, t in TASKS.items() if not isinstance(t, UnavailableTask))
+        return TaskNotAvailableError(
+            [
+                FieldViolation(
+                    "task", f"{self.name!r} is not available yet: comes with {self.comes_with}; available now: {ready}"
+                )
+            ]
+        )
+
+    def check(self, enricher: Enricher, config: EvalConfig, gold: Sequence[str]) -> Scope:
+        raise self._refuse()
+
+    def predict(
+        self, enricher: Enricher, config: EvalConfig, scope: Scope, texts: Sequence[str], lock: AbstractContextManager
+    ) -> Predictions:
+        raise self._refuse()
+
+    def baseline(
+        self, name: str, enricher: Enricher, train: Sequence[LabelledRow] | None, lock: AbstractContextManager
+    ) -> Baseline:
+        raise self._refuse()
+
+
+TASKS: dict[str, Task] = {
+    "sentiment": SentimentTask(),
+    "intent": IntentTask(),
+    "topics": UnavailableTask("topics", "the topics issue (#4)"),
+    "score": UnavailableTask("score", "the journeys issue (#5)"),
+}
+
+
+def get_task(name: str) -> Task:
+    """The registered task called ``name``; NotFoundError lists the names."""
+    if name not in TASKS:
+        raise NotFoundError("eval task", name, list(TASKS), "task")
+    task = TASKS[name]
+    if isinstance(task, UnavailableTask):
+        raise task._refuse()
+    return task
+
+
+def check_baseline(task: Task, name: str | None) -> None:
+    """InvalidInputError unless ``name`` is None or one of the task's baselines."""
+    if name and name not in task.baselines:
+        options = ", ".join(task.baselines) or "none"
+        raise InvalidInputError.single(
+            "baseline", f"unknown baseline {name!r} for task {task.name!r}; valid baselines are: {options}"
+        )
+
+
+def evaluate(
+    rows: Sequence[LabelledRow],
+    config: EvalConfig,
+    *,
+    enricher: Enricher,
+    baseline_train: Sequence[LabelledRow] | None = None,
+    lock: AbstractContextManager | None = None,
+) -> dict[str, Any]:
+    """Score the task's model (and a baseline) on ``rows``; returns one JSON-ready dict.
+
+    Keys: ``task``, ``model``, ``n`` and the headline figures (``accuracy``, ``macro_f1``,
+    ``macro_recall``, ``ece``; intent adds ``argmax_accuracy``, ``in_scope_accuracy``,
+    ``oos_recall``, ``oos_precision``, ``auroc``), ``per_class``, ``confusion``,
+    ``reliability``, ``throughput_texts_per_s``, ``slices`` and ``baselines`` (name ->
+    the same figures). ``lock`` guards every enricher call, so a server can share it.
+    """
+    task = get_task(config.task)
+    check_baseline(task, config.baseline)
+    if not rows:
+        raise InvalidInputError.single("rows", "no labelled rows; send at least one")
+    guard = lock if lock is not None else nullcontext()
+    gold = [r.label for r in rows]
+    texts = [r.text for r in rows]
+    fields = [r.fields for r in rows]
+    scope = task.check(enricher, config, gold)
+    preds = task.predict(enricher, config, scope, texts, guard)
+    result: dict[str, Any] = {"task": task.name, "model": scope.model_id, **scope.info}
+    result.update(headline(gold, preds, intent=task.has_out_of_scope))
+    result["labels"] = sorted(set(gold))
+    result["slices"] = slice_scores(gold, preds, fields, config.slice_by, intent=task.has_out_of_scope)
+    result["baselines"] = {}
+    if config.baseline:
+        baseline = task.baseline(config.baseline, enricher, baseline_train, guard)
+        bp = baseline.predict(texts, keep=scope.keep)
+        figures = headline(gold, bp, intent=task.has_out_of_scope)
+        figures["slices"] = slice_scores(gold, bp, fields, config.slice_by, intent=task.has_out_of_scope)
+        describe = getattr(baseline, "describe", None)
+        if describe is not None:
+            figures["trained"] = describe()
+        result["baselines"][config.baseline] = figures
+    return result

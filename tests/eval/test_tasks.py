@@ -1,0 +1,150 @@
+"""The eval core on the small fake Enricher: registry, label checks, restriction, intent distributions."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import numpy as np
+import pytest
+
+from eval.data import LabelledRow
+from eval.predict import intent_predictions
+from eval.tasks import TASKS, EvalConfig, TaskNotAvailableError, evaluate, get_task
+from models.errors import InvalidInputError, NotFoundError
+from models.heads import restrict
+from pipelines.domain import EnrichOptions, Interaction, PlainText, SignalKind
+
+
+def rows(*pairs, **fields):
+    return [LabelledRow(text, label, dict(fields)) for text, label in pairs]
+
+
+def test_task_registry_snapshot():
+    assert {name: type(task).__name__ for name, task in TASKS.items()} == {
+        "sentiment": "SentimentTask",
+        "intent": "IntentTask",
+        "topics": "UnavailableTask",
+        "score": "UnavailableTask",
+    }
+    assert TASKS["sentiment"].baselines == ("vader",)
+    assert TASKS["intent"].baselines == ("logreg",)
+
+
+@pytest.mark.parametrize(("task", "issue"), [("topics", "topics issue (#4)"), ("score", "journeys issue (#5)")])
+def test_later_tasks_say_which_issue_brings_them(task, issue, enricher):
+    expected = f"{task!r} is not available yet: comes with the {issue}; available now: sentiment, intent"
+    with pytest.raises(TaskNotAvailableError, match=re.escape(expected)):
+        evaluate(rows(("hi", "x")), EvalConfig(task), enricher=enricher)
+
+
+def test_unknown_task_and_baseline():
+    with pytest.raises(NotFoundError, match="Valid eval task names are: intent, score, sentiment, topics"):
+        get_task("emotion")
+    with pytest.raises(
+        InvalidInputError, match="unknown baseline 'vader' for task 'intent'; valid baselines are: logreg"
+    ):
+        evaluate(rows(("hi", "greeting")), EvalConfig("intent", baseline="vader"), enricher=None)
+
+
+def test_binary_sentiment_set_is_scored_over_its_two_labels(enricher):
+    data = rows(("terrible service", "negative"), ("I love this", "positive"), ("awful broken app", "negative"))
+    result = evaluate(data, EvalConfig("sentiment"), enricher=enricher)
+    assert result["restricted_to"] == ["negative", "positive"]
+    assert result["model"] == "sentiment.v1"
+    assert set(result["per_class"]) <= {"negative", "positive"}
+    # Same path as production: document probabilities from enrich, renormalised over the two labels.
+    out = enricher.enrich(
+        [Interaction(str(i), PlainText(r.text), language="en") for i, r in enumerate(data)],
+        EnrichOptions(signals=frozenset({SignalKind.SENTIMENT})),
+    )
+    full = np.array([[o.sentiment.negative, o.sentiment.neutral, o.sentiment.positive] for o in out])
+    expected = restrict(full, ("negative", "neutral", "positive"), ("negative", "positive"))
+    pred = [("negative", "positive")[i] for i in expected.argmax(axis=1)]
+    assert result["accuracy"] == pytest.approx(np.mean([p == r.label for p, r in zip(pred, data, strict=True)]))
+    assert result["ece_rows"] == 3
+
+
+def test_single_label_sentiment_set_is_not_restricted_to_one_label(enricher):
+    result = evaluate(rows(("great service thanks", "positive")), EvalConfig("sentiment"), enricher=enricher)
+    assert result["restricted_to"] == ["negative", "neutral", "positive"]
+
+
+def test_sentiment_gold_labels_must_be_known(enricher):
+    with pytest.raises(InvalidInputError, match=r"gold labels 'mixed', 'pos' are not sentiment labels.*--label-map"):
+        evaluate(rows(("a", "mixed"), ("b", "pos"), ("c", "negative")), EvalConfig("sentiment"), enricher=enricher)
+
+
+def test_intent_with_out_of_scope_rows_reports_oos_figures_and_slices(enricher):
+    data = [
+        LabelledRow("I lost my card", "card_lost", {"channel": "chat"}),
+        LabelledRow("refund my money", "refund", {"channel": "chat"}),
+        LabelledRow("hello there", "greeting", {"channel": "email"}),
+        LabelledRow("what is the weather on mars", "out_of_scope", {"channel": "email"}),
+    ]
+    result = evaluate(data, EvalConfig("intent", model="banking77", slice_by=("channel",)), enricher=enricher)
+    assert result["model"] == "intent.banking77.v1" and result["taxonomy"] == "banking77"
+    for key in ("n", "accuracy", "macro_f1", "macro_recall", "ece", "in_scope_accuracy", "oos_recall", "auroc"):
+        assert key in result
+    assert result["n"] == 4
+    assert set(result["slices"]["channel"]) == {"chat", "email"}
+    assert result["slices"]["channel"]["chat"]["n"] == 2
+    # The fake head has no out_of_scope class: the gold out-of-scope row cannot enter calibration.
+    assert result["ece_rows"] == 3
+    assert result["auroc"] is not None
+
+
+def test_intent_gold_labels_must_belong_to_the_taxonomy(enricher):
+    with pytest.raises(
+        InvalidInputError, match=r"gold labels 'weather' are not 'banking77' taxonomy labels.*label map"
+    ):
+        evaluate(rows(("sunny?", "weather")), EvalConfig("intent", model="banking77"), enricher=enricher)
+    with pytest.raises(NotFoundError, match="Unknown intent taxonomy: 'nope'"):
+        evaluate(rows(("hi", "greeting")), EvalConfig("intent", model="nope"), enricher=enricher)
+
+
+def test_intent_distribution_from_enrich_equals_the_head_and_batched_equals_single(enricher, encoder):
+    texts = ["I lost my card", "refund the charge please", "good morning", "blue whales sing"]
+    stage = enricher.intent_stage("banking77")
+    batched = intent_predictions(enricher, stage, texts)
+    direct = stage.head.predict_proba(encoder.encode(texts))
+    assert np.allclose(batched.proba, direct, atol=1e-6)
+    assert np.allclose(batched.proba.sum(axis=1), 1.0, atol=1e-6)
+    single = [intent_predictions(enricher, stage, [t]) for t in texts]
+    assert [s.labels[0] for s in single] == batched.labels
+    assert np.allclose(np.vstack([s.proba for s in single]), batched.proba, atol=1e-6)
+    assert np.allclose(batched.oos_score, 1 - direct.max(axis=1), atol=1e-6)
+
+
+def test_every_enricher_call_holds_the_lock(enricher, monkeypatch):
+    lock = threading.Lock()
+    held = []
+    original = enricher.enrich
+
+    def spy(*args, **kwargs):
+        held.append(lock.locked())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(enricher, "enrich", spy)
+    evaluate(rows(("I lost my card", "card_lost")), EvalConfig("intent"), enricher=enricher, lock=lock)
+    assert held == [True]
+
+
+def test_logreg_baseline_needs_training_rows(enricher):
+    with pytest.raises(InvalidInputError, match="--baseline-train FILE"):
+        evaluate(rows(("I lost my card", "card_lost")), EvalConfig("intent", baseline="logreg"), enricher=enricher)
+
+
+def test_logreg_baseline_side_by_side(enricher, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the embedding cache goes under ./.cache
+    train = rows(
+        *[(t, "card_lost") for t in ["I lost my card", "my card is gone", "card stolen", "lost card help"]],
+        *[(t, "refund") for t in ["I want a refund", "refund my money", "give my money back", "refund the charge"]],
+        *[(t, "greeting") for t in ["hi", "hello there", "good morning", "hey"]],
+    )
+    data = rows(("my card is stolen", "card_lost"), ("refund please", "refund"))
+    result = evaluate(data, EvalConfig("intent", baseline="logreg"), enricher=enricher, baseline_train=train * 3)
+    logreg = result["baselines"]["logreg"]
+    assert logreg["n"] == 2 and 0 <= logreg["accuracy"] <= 1
+    assert logreg["trained"]["train_rows"] == 36
+    assert (tmp_path / ".cache" / "embeddings").is_dir()
