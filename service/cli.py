@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from service import cli_train
+from service import cli_eval, cli_train
 from service.config import Settings, load_settings
 
 
@@ -68,6 +68,7 @@ def _build_parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", parents=[common], help="print the loaded models and taxonomies as JSON")
     models.set_defaults(handler=_cmd_models, overrides=lambda args: {})
     cli_train.register(sub)
+    cli_eval.register(sub)
     return parser
 
 

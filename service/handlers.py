@@ -60,5 +60,16 @@ def stream_stream(
     )
 
 
+def stream_unary(
+    behavior: Callable[[Any, grpc.ServicerContext], Message], request_cls: type[Message]
+) -> grpc.RpcMethodHandler:
+    """A client-streaming handler for ``behavior``; each message is deserialised tolerantly."""
+    return grpc.stream_unary_rpc_method_handler(
+        behavior,
+        request_deserializer=tolerant_deserializer(request_cls),
+        response_serializer=_serialize,
+    )
+
+
 def _serialize(message: Message) -> bytes:
     return message.SerializeToString()

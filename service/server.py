@@ -4,6 +4,7 @@ Services registered here (later issues add theirs the same way, each in its own
 ``service/servicers/<name>.py`` with a ``method_handlers(servicer)`` function):
 
     journeymine.v1.EnrichmentService   service/servicers/enrichment.py
+    journeymine.v1.EvaluationService   service/servicers/evaluation.py
     journeymine.v1.ModelAdminService   service/servicers/admin.py
     grpc.health.v1.Health              grpcio-health-checking
     grpc.reflection.v1alpha.ServerReflection
@@ -26,7 +27,7 @@ from pipelines.enrich import Enricher
 from pipelines.factory import build_enricher
 from service.config import Settings
 from service.interceptors import ErrorInterceptor
-from service.servicers import admin, enrichment
+from service.servicers import admin, enrichment, evaluation
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +51,17 @@ def build_server(
             ("grpc.max_receive_message_length", cfg.max_message_bytes),
         ],
     )
+    # One lock per Enricher: every servicer that calls it shares this one.
+    lock = threading.Lock()
     services: dict[str, dict[str, grpc.RpcMethodHandler]] = {
         enrichment.SERVICE_NAME: enrichment.method_handlers(
-            enrichment.EnrichmentServicer(enricher=enricher, limits=settings.limits)
+            enrichment.EnrichmentServicer(enricher=enricher, limits=settings.limits, lock=lock)
+        ),
+        evaluation.SERVICE_NAME: evaluation.method_handlers(
+            evaluation.EvaluationServicer(enricher=enricher, limits=settings.limits, lock=lock)
         ),
         admin.SERVICE_NAME: admin.method_handlers(admin.ModelAdminServicer(enricher=enricher)),
-        # Later issues: JourneyService, TopicsService, EvaluationService register here.
+        # Later issues: JourneyService, TopicsService register here.
     }
     for name, methods in services.items():
         server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(name, methods),))

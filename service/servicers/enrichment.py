@@ -27,11 +27,14 @@ SERVICE_NAME = svc_pb.DESCRIPTOR.services_by_name["EnrichmentService"].full_name
 class EnrichmentServicer(svc_grpc.EnrichmentServiceServicer):
     """Sentiment, intent, topics and entities over one shared Enricher."""
 
-    def __init__(self, *, enricher: Enricher, limits: LimitsConfig | None = None) -> None:
+    def __init__(
+        self, *, enricher: Enricher, limits: LimitsConfig | None = None, lock: threading.Lock | None = None
+    ) -> None:
         self.enricher = enricher
         self.limits = limits or LimitsConfig()
         # The Enricher (its stage caches, spaCy, torch) is not thread-safe: one core call at a time.
-        self._lock = threading.Lock()
+        # Every servicer sharing this Enricher must share this lock (the server passes one in).
+        self._lock = lock or threading.Lock()
 
     def Enrich(
         self, request: svc_pb.EnrichRequest | UndecodableRequest, context: grpc.ServicerContext

@@ -1,0 +1,131 @@
+"""`journeymine eval` in-process: --json prints exactly one JSON object; bad input exits 2 naming the line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from service import cli
+from tests.eval.conftest import write_jsonl
+
+
+@pytest.fixture
+def fake_models(monkeypatch, enricher):
+    """build_enricher returns the small fake Enricher (the real one is exercised by the slow tests)."""
+    monkeypatch.setenv("JOURNEYMINE_CONFIG", "")
+    monkeypatch.setattr("pipelines.factory.build_enricher", lambda **kwargs: enricher)
+    return enricher
+
+
+def test_json_prints_exactly_one_object(tmp_path, capsys, fake_models, sentiment_rows):
+    data = write_jsonl(tmp_path / "d.jsonl", sentiment_rows)
+    code = cli.main(
+        ["eval", "sentiment", "--data", str(data), "--json", "--baseline", "vader", "--slice-by", "channel"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.endswith("\n") and out.count("\n") == 1
+    result = json.loads(out)
+    assert isinstance(result, dict)
+    for key in ("n", "accuracy", "macro_f1", "macro_recall", "ece"):
+        assert key in result
+    assert result["n"] == 5
+    assert result["restricted_to"] == ["negative", "positive"]
+    assert set(result["slices"]["channel"]) == {"chat", "email"}
+    assert result["baselines"]["vader"]["n"] == 5
+
+
+def test_intent_json_has_the_oos_keys_and_stdout_stays_clean_if_a_library_prints(
+    tmp_path, capsys, fake_models, monkeypatch
+):
+    original = fake_models.enrich
+
+    def noisy(*args, **kwargs):
+        print("a library printing to stdout")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(fake_models, "enrich", noisy)
+    data = write_jsonl(
+        tmp_path / "d.jsonl",
+        [{"text": "I lost my card", "label": "card_lost"}, {"text": "tell me a joke", "label": "out_of_scope"}],
+    )
+    assert cli.main(["eval", "intent", "--data", str(data), "--model", "banking77", "--json"]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    for key in ("in_scope_accuracy", "oos_recall", "oos_precision", "auroc"):
+        assert key in result
+    assert result["model"] == "intent.banking77.v1"
+    assert "a library printing to stdout" in captured.err
+
+
+def test_table_without_json_and_report_dir(tmp_path, capsys, fake_models, sentiment_rows):
+    data = write_jsonl(tmp_path / "d.jsonl", sentiment_rows)
+    assert cli.main(["eval", "sentiment", "--data", str(data), "--report", str(tmp_path / "rep"), "--limit", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "sentiment sentiment.v1 on" in out and "(3 rows)" in out
+    assert "| accuracy |" in out
+    assert (tmp_path / "rep" / "report.md").is_file() and (tmp_path / "rep" / "confusion_matrix.png").is_file()
+
+
+def test_label_map_and_csv_fields(tmp_path, capsys, fake_models):
+    data = tmp_path / "d.csv"
+    data.write_text("utterance,stars\nterrible service,1\ngreat service thanks,5\n")
+    label_map = tmp_path / "map.json"
+    label_map.write_text('{"1": "negative", "5": "positive"}')
+    argv = ["eval", "sentiment", "--data", str(data), "--text-field", "utterance", "--label-field", "stars"]
+    assert cli.main([*argv, "--label-map", str(label_map), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["labels"] == ["negative", "positive"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["eval", "topics"], "not available yet: comes with the topics issue (#4)"),
+        (["eval", "score"], "not available yet: comes with the journeys issue (#5)"),
+        (["eval", "sentiment", "--baseline", "logreg"], "unknown baseline 'logreg' for task 'sentiment'"),
+        (["eval", "intent", "--model", "nope"], "Unknown intent taxonomy: 'nope'"),
+        (["eval", "intent", "--baseline", "logreg"], "pass --baseline-train FILE"),
+        (["eval", "sentiment", "--limit", "0"], "--limit must be at least 1"),
+    ],
+)
+def test_errors_exit_2_with_a_message_and_nothing_on_stdout(tmp_path, capsys, fake_models, argv, message):
+    data = write_jsonl(tmp_path / "d.jsonl", [{"text": "I lost my card", "label": "card_lost"}])
+    assert cli.main([*argv, "--data", str(data), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert message in captured.err
+
+
+def test_malformed_line_exits_2_naming_file_and_line(tmp_path, capsys, fake_models):
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"text": "fine", "label": "negative"}\n{"text": "broken", "label": \n')
+    assert cli.main(["eval", "sentiment", "--data", str(data), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"{data}: line 2: not valid JSON" in captured.err
+
+
+def test_unknown_task_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["eval", "emotion", "--data", "x.jsonl"])
+    assert info.value.code == 2
+    assert "invalid choice: 'emotion'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_real_models_banking77_json(tmp_path, capsys, monkeypatch):
+    """The issue's acceptance command with the shipped models: one JSON object with the intent keys."""
+    monkeypatch.setenv("JOURNEYMINE_CONFIG", "")
+    data = write_jsonl(
+        tmp_path / "x.jsonl",
+        [
+            {"text": "I still have not received my new card", "label": "card_arrival"},
+            {"text": "How do I activate my card?", "label": "activate_my_card"},
+            {"text": "My card payment was declined", "label": "declined_card_payment"},
+        ],
+    )
+    assert cli.main(["eval", "intent", "--data", str(data), "--model", "banking77", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["model"] == "intent.banking77.v1" and result["n"] == 3
+    assert result["argmax_accuracy"] == 1.0
