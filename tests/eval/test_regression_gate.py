@@ -1,0 +1,165 @@
+"""Regression gate: every shipped model, on a small fixed slice of its dev set, against its own model card.
+
+Each figure is read from the artifact's head.json metadata (what the model card reports), never
+hard-coded here, and the eval core measures the same figure through the production path
+(``Enricher.enrich``). The gate fails when a figure falls more than ``TOLERANCE`` below the card, or
+ECE rises more than ``ECE_TOLERANCE`` above it. Needs ../shared/datasets (or $JOURNEYMINE_DATASETS).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from eval.data import LabelledRow
+from eval.tasks import EvalConfig, evaluate
+from models.registry import ARTIFACTS_DIR
+from models.training import datasets as ds
+
+pytestmark = [pytest.mark.slow, pytest.mark.datasets]
+
+# Absolute tolerance below the card figure. A 400-row slice of an accuracy near 0.9 has a sampling
+# standard error of about 0.015, so 0.03 is two standard errors: a fixed slice that passes today
+# fails only when the model (or the path that serves it) really got worse.
+TOLERANCE = 0.03
+# ECE on a few hundred rows is biased upwards (15 sparsely filled bins), hence the wider allowance.
+ECE_TOLERANCE = 0.04
+SLICE_ROWS = 400
+SEED = 20261123
+REPO = Path(__file__).resolve().parents[2]
+
+
+def datasets_root() -> Path | None:
+    root = Path(os.environ.get("JOURNEYMINE_DATASETS") or REPO.parent / "shared" / "datasets")
+    return root if root.is_dir() else None
+
+
+def sample(data: ds.LabelledSet, n: int = SLICE_ROWS) -> list[LabelledRow]:
+    """A seeded sample of ``n`` rows, in index order (fixed for a given data set)."""
+    idx = np.sort(np.random.default_rng(SEED).choice(len(data), size=min(n, len(data)), replace=False))
+    return [LabelledRow(data.texts[i], data.labels[i]) for i in idx]
+
+
+def goemotions(root: Path) -> list[LabelledRow]:
+    return sample(ds.load_goemotions_3class(root)["dev"])
+
+
+def banking77(root: Path) -> list[LabelledRow]:
+    return sample(ds.load_banking77(root)["dev"])
+
+
+def clinc150(root: Path) -> list[LabelledRow]:
+    # All 100 oos_val rows: the card's out-of-scope recall is measured on exactly these.
+    splits = ds.load_clinc150(root)
+    return sample(splits["val"]) + sample(splits["oos_val"], 100)
+
+
+def multidogo(root: Path, labels: set[str]) -> list[LabelledRow]:
+    # As in the card: MultiDoGo dev rows of the labels the head kept.
+    dev = ds.load_multidogo(root)["dev"]
+    return sample(dev.subset(i for i, label in enumerate(dev.labels) if label in labels))
+
+
+@dataclass(frozen=True)
+class Case:
+    model_id: str
+    task: str
+    taxonomy: str | None
+    rows: Callable[[Path, dict[str, Any]], list[LabelledRow]]
+    # eval result key -> metadata key path in head.json (what the model card reports)
+    figures: dict[str, tuple[str, ...]]
+
+
+CASES = [
+    Case(
+        "sentiment.v1",
+        "sentiment",
+        None,
+        lambda root, meta: goemotions(root),
+        {"accuracy": ("dev_metrics", "accuracy"), "macro_f1": ("dev_metrics", "macro_f1")},
+    ),
+    Case(
+        "intent.banking77.v1",
+        "intent",
+        "banking77",
+        lambda root, meta: banking77(root),
+        {
+            "argmax_accuracy": ("dev_metrics", "accuracy"),
+            "in_scope_accuracy": ("in_scope_accuracy_with_threshold",),
+        },
+    ),
+    Case(
+        "intent.clinc150.v1",
+        "intent",
+        "clinc150",
+        lambda root, meta: clinc150(root),
+        {"in_scope_accuracy": ("val_in_scope_accuracy",), "oos_recall": ("val_oos_recall",)},
+    ),
+    Case(
+        "intent.customer_service.v1",
+        "intent",
+        "customer_service",
+        lambda root, meta: multidogo(root, set(meta["labels"])),
+        {"argmax_accuracy": ("multidogo_dev_accuracy",)},
+    ),
+]
+
+
+def card(model_id: str) -> dict[str, Any]:
+    """head.json of a shipped model: labels and the metadata its model card was written from."""
+    import json
+
+    from models.registry import SPECS
+
+    spec = next(s for s in SPECS if s.id == model_id)
+    return json.loads((ARTIFACTS_DIR / spec.path / "head.json").read_text())
+
+
+def lookup(meta: dict[str, Any], path: tuple[str, ...]) -> float:
+    value: Any = meta
+    for key in path:
+        value = value[key]
+    return float(value)
+
+
+@pytest.fixture(scope="module")
+def real_enricher():
+    root = datasets_root()
+    if root is None:
+        pytest.skip("labelled data sets not found: set JOURNEYMINE_DATASETS or put them in ../shared/datasets")
+    import torch
+
+    from pipelines.factory import build_enricher
+
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+    return build_enricher()
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.model_id)
+def test_shipped_model_holds_its_card_figures(case: Case, real_enricher):
+    root = datasets_root()
+    assert root is not None
+    head = card(case.model_id)
+    meta = head["metadata"]
+    rows = case.rows(root, head)
+    result = evaluate(rows, EvalConfig(case.task, model=case.taxonomy), enricher=real_enricher)
+    assert result["model"] == case.model_id
+    failures = []
+    report = []
+    for key, path in case.figures.items():
+        expected, got = lookup(meta, path), result[key]
+        report.append(f"{key} {got:.4f} (card {'.'.join(path)} {expected:.4f})")
+        if got < expected - TOLERANCE:
+            failures.append(f"{key} {got:.4f} is more than {TOLERANCE} below the card's {expected:.4f}")
+    card_ece = lookup(meta, ("dev_metrics", "ece"))
+    report.append(f"ece {result['ece']:.4f} (card {card_ece:.4f})")
+    if result["ece"] > card_ece + ECE_TOLERANCE:
+        failures.append(f"ece {result['ece']:.4f} is more than {ECE_TOLERANCE} above the card's {card_ece:.4f}")
+    print(f"{case.model_id} on {len(rows)} rows: " + "; ".join(report))
+    assert not failures, f"{case.model_id} regressed on {len(rows)} fixed dev rows: " + "; ".join(failures)
