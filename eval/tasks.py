@@ -58,9 +58,14 @@ class Scope:
 class Task(Protocol):
     """One evaluable signal."""
 
-    name: str
-    baselines: tuple[str, ...]
-    has_out_of_scope: bool
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def baselines(self) -> tuple[str, ...]: ...
+
+    @property
+    def has_out_of_scope(self) -> bool: ...
 
     def check(self, enricher: Enricher, config: EvalConfig, gold: Sequence[str]) -> Scope: ...
 
