@@ -165,15 +165,16 @@ class IntentTask:
             )
         # Training sets are large and reused run after run: their embeddings are cached on disk
         # (keyed by encoder id and the exact texts), made by the shared encoder on a miss.
-        # In-scope and out-of-scope rows are embedded as two lists, in file order, the way the
-        # training recipes embed a train split and its out-of-scope split, so their cache entries match.
         cache = CachedEmbedder(encoder_factory=lambda: _Locked(enricher, lock), encoder_id=enricher.encoder_model.id)
-        labels = [r.label for r in train]
+        texts, labels = [r.text for r in train], [r.label for r in train]
         x = np.zeros((len(train), enricher.encoder.dim), dtype=np.float32)
-        for oos in (False, True):
-            idx = [i for i, label in enumerate(labels) if (label == OUT_OF_SCOPE) == oos]
-            if idx:
-                x[idx] = cache.embed([train[i].text for i in idx], desc="logreg train encode")
+        # The training recipes cache a split either whole or as in-scope + out-of-scope lists (CLINC150's
+        # train and oos_train); reuse whichever entry exists, else cache the whole list.
+        groups = [list(range(len(texts)))]
+        if not cache.has(texts) and OUT_OF_SCOPE in labels:
+            groups = [[i for i, label in enumerate(labels) if (label == OUT_OF_SCOPE) == oos] for oos in (False, True)]
+        for idx in groups:
+            x[idx] = cache.embed([texts[i] for i in idx], desc="logreg train encode")
         return LogRegBaseline(
             x, labels, encode=lambda texts: encode_texts(enricher, texts, lock=lock, desc="logreg predict")
         )

@@ -61,6 +61,10 @@ class CachedEmbedder:
             self._encoder = self._factory()
         return self._encoder
 
+    def has(self, texts: Sequence[str]) -> bool:
+        """Whether ``texts`` (in this order) are already cached."""
+        return (self.cache_dir / f"{cache_key(texts, self.encoder_id)}.npy").is_file()
+
     def embed(self, texts: Sequence[str], *, desc: str = "encode") -> np.ndarray:
         """L2-normalised float32 embeddings (len(texts), dim), from the cache when present."""
         path = self.cache_dir / f"{cache_key(texts, self.encoder_id)}.npy"

@@ -148,3 +148,32 @@ def test_logreg_baseline_side_by_side(enricher, tmp_path, monkeypatch):
     assert logreg["n"] == 2 and 0 <= logreg["accuracy"] <= 1
     assert logreg["trained"]["train_rows"] == 36
     assert (tmp_path / ".cache" / "embeddings").is_dir()
+
+
+def test_logreg_training_embeddings_reuse_the_recipes_cache_layout(enricher, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from models.training.embeddings import CachedEmbedder
+
+    monkeypatch.chdir(tmp_path)
+    cache = CachedEmbedder(
+        cache_dir=Path(".cache/embeddings"),
+        encoder_factory=lambda: enricher.encoder,
+        encoder_id=enricher.encoder_model.id,
+    )
+    in_scope = rows(*[(t, "card_lost") for t in ["I lost my card", "card stolen"]], ("refund me", "refund"))
+    in_scope += rows(("give my money back", "refund"), ("hi", "greeting"), ("hello there", "greeting"))
+    oos = rows(("whales sing", "out_of_scope"), ("the sky is blue", "out_of_scope"))
+    train = (in_scope + oos) * 3
+    data = rows(("card stolen", "card_lost"))
+    evaluate(data, EvalConfig("intent", baseline="logreg"), enricher=enricher, baseline_train=train)
+    # No whole-list entry existed: in-scope and out-of-scope rows are cached as two lists (CLINC150's layout).
+    assert cache.has([r.text for r in train if r.label != "out_of_scope"])
+    assert cache.has([r.text for r in train if r.label == "out_of_scope"])
+    assert not cache.has([r.text for r in train])
+    # A whole-list entry (the customer_service recipe's layout) is used as it is.
+    calls = []
+    cache.embed([r.text for r in train])
+    monkeypatch.setattr(enricher.encoder, "encode", lambda texts: calls.append(texts) or np.zeros((len(texts), 64)))
+    evaluate(data, EvalConfig("intent", baseline="logreg"), enricher=enricher, baseline_train=train)
+    assert all(len(c) == 1 for c in calls)  # only the one row to score was encoded
