@@ -264,9 +264,8 @@ class Enricher:
         return ConversationSummary(len(parts), customer_sentiment, roles, trend, doc_intent, topics)
 
     def _document_sentiment(self, customer: Sequence[PartAnalysis]) -> Sentiment | None:
-        probas = [p for pa in customer for p in pa.sentence_proba]
-        weights = [word_weight(text) for pa in customer for _, text in pa.sentences]
-        return self.sentiment.pool(probas, weights)
+        """Parts pooled by words; their sentences only decide whether the document is mixed."""
+        return self._pool_parts(customer, evidence=[p for pa in customer for p in pa.sentence_proba])
 
     def _role_sentiments(self, parts: Sequence[PartAnalysis]) -> tuple[RoleSentiment, ...]:
         out = []
@@ -287,15 +286,17 @@ class Enricher:
             return None
         return SentimentTrend(opening, closing, closing.score - opening.score)
 
-    def _pool_parts(self, parts: Sequence[PartAnalysis]) -> Sentiment | None:
-        """Word-weighted pooled sentiment of whole parts (turns)."""
+    def _pool_parts(
+        self, parts: Sequence[PartAnalysis], *, evidence: Sequence[np.ndarray] | None = None
+    ) -> Sentiment | None:
+        """Word-weighted pooled sentiment of whole parts (turns, bodies, answers)."""
         probas: list[np.ndarray] = []
         weights: list[float] = []
         for pa in parts:
             if pa.sentiment_proba is not None:
                 probas.append(pa.sentiment_proba)
                 weights.append(pa.weight)
-        return self.sentiment.pool(probas, weights)
+        return self.sentiment.pool(probas, weights, evidence=evidence)
 
     def _models_used(
         self, options: EnrichOptions, intent: IntentStage | None, *, encoded: bool, entities: bool

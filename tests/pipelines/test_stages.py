@@ -77,3 +77,14 @@ def test_language_rules(text: str, code: str, supported: bool, source: str) -> N
 def test_declared_language_uses_primary_subtag() -> None:
     info = LanguageDetector().detect("anything", declared="en-GB")
     assert (info.code, info.supported, info.source) == ("en", True, "declared")
+
+
+def test_mixed_is_decided_by_the_evidence_not_the_pooled_pieces() -> None:
+    stage = SentimentStage(head=head(("negative", "neutral", "positive")))
+    whole = np.array([0.3, 0.4, 0.3])  # one part, scored as a whole
+    sentences = [np.array([0.8, 0.1, 0.1]), np.array([0.1, 0.1, 0.8])]
+    pooled = stage.pool([whole], [5.0], evidence=sentences)
+    assert pooled is not None and pooled.label == SentimentLabel.MIXED
+    assert (pooled.negative, pooled.neutral, pooled.positive) == pytest.approx((0.3, 0.4, 0.3))
+    calm = stage.pool([whole], [5.0], evidence=[np.array([0.3, 0.6, 0.1])])
+    assert calm is not None and calm.label == SentimentLabel.NEUTRAL
