@@ -110,18 +110,31 @@ def threshold_for_abstention(top_proba: np.ndarray, max_rate: float) -> float:
 
 
 def oos_threshold_sweep(
-    proba: np.ndarray, y: np.ndarray, oos_index: int, candidates: np.ndarray | None = None
+    proba: np.ndarray,
+    y: np.ndarray,
+    oos_index: int,
+    candidates: np.ndarray | None = None,
+    *,
+    min_oos_recall: float | None = None,
 ) -> tuple[float, dict[str, float]]:
-    """The cutoff maximising in-scope accuracy + out-of-scope recall on labelled dev rows (oos rows = ``oos_index``)."""
+    """The cutoff for abstention on labelled dev rows (oos rows = ``oos_index``).
+
+    Without ``min_oos_recall``: maximise in-scope accuracy + out-of-scope recall.
+    With it: maximise in-scope accuracy among cutoffs whose recall reaches the target
+    (falling back to the sum rule when none does).
+    """
     grid = np.round(np.arange(0.0, 1.0, 0.01), 2) if candidates is None else candidates
     in_scope = y != oos_index
-    best_t, best_score, best = 0.0, -1.0, {}
+    scored = []
     for t in grid:
         pred = predict_with_threshold(proba, float(t), oos_index)
         acc = float((pred[in_scope] == y[in_scope]).mean())
         recall = float((pred[~in_scope] == oos_index).mean()) if (~in_scope).any() else 0.0
-        # Strict '>' keeps the lowest cutoff among ties, so fewer in-scope rows abstain.
-        if acc + recall > best_score:
-            best_t, best_score = float(t), acc + recall
-            best = {"in_scope_accuracy": acc, "oos_recall": recall}
-    return best_t, best
+        scored.append((float(t), acc, recall))
+    eligible = [row for row in scored if min_oos_recall is not None and row[2] >= min_oos_recall]
+    # max() keeps the first (lowest) cutoff among ties, so fewer in-scope rows abstain.
+    if eligible:
+        best_t, acc, recall = max(eligible, key=lambda row: row[1])
+    else:
+        best_t, acc, recall = max(scored, key=lambda row: row[1] + row[2])
+    return best_t, {"in_scope_accuracy": acc, "oos_recall": recall}

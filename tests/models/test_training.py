@@ -129,3 +129,16 @@ def test_embedding_cache_hits_on_repeat_and_keeps_row_order(tmp_path: Path) -> N
     np.testing.assert_array_equal(first, second)
     assert (embedder.hits, embedder.misses, encoder.calls) == (1, 1, 1)
     assert cache_key(texts, "fake.v0") != cache_key(texts, "fake.v1") != cache_key(texts[::-1], "fake.v1")
+
+
+def test_oos_threshold_sweep_with_a_recall_target_keeps_in_scope_accuracy() -> None:
+    # Two in-scope rows (one confident, one unsure) and three OOS rows of different confidence.
+    proba = np.array([[0.9, 0.1, 0.0], [0.55, 0.45, 0.0], [0.6, 0.4, 0.0], [0.58, 0.42, 0.0], [0.5, 0.5, 0.0]])
+    y = np.array([0, 0, 2, 2, 2])
+    t, scores = oos_threshold_sweep(proba, y, oos_index=2, min_oos_recall=0.3)
+    # The lowest cutoff reaching a third of OOS rows (0.51) keeps both in-scope rows.
+    assert t == pytest.approx(0.51)
+    assert scores["in_scope_accuracy"] == 1.0 and scores["oos_recall"] == pytest.approx(1 / 3)
+    # The sum rule trades the unsure in-scope row for all OOS rows (0.5 + 1.0 > 1.0 + 1/3).
+    t_sum, scores_sum = oos_threshold_sweep(proba, y, oos_index=2)
+    assert t_sum == pytest.approx(0.61) and scores_sum == {"in_scope_accuracy": 0.5, "oos_recall": 1.0}
