@@ -16,19 +16,9 @@ from typing import Any
 
 import numpy as np
 
-HEADLINE_KEYS = (
-    "n",
-    "accuracy",
-    "macro_f1",
-    "macro_recall",
-    "ece",
-    "argmax_accuracy",
-    "in_scope_accuracy",
-    "oos_recall",
-    "oos_precision",
-    "auroc",
-    "throughput_texts_per_s",
-)
+from eval.metrics import SLICE_KEYS
+
+HEADLINE_KEYS = (*SLICE_KEYS, "throughput_texts_per_s")
 # Beyond this many labels the confusion matrix drops its tick labels (they would overlap).
 MAX_TICK_LABELS = 40
 
