@@ -27,9 +27,14 @@ from service.config import Settings, load_settings
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from service.server import serve
+    from models.errors import ModelNotLoadedError
+    from service.server import BindError, serve
 
-    serve(settings)
+    try:
+        serve(settings)
+    except (BindError, ModelNotLoadedError) as exc:  # start-up problems the operator can fix: no traceback
+        logging.getLogger("journeymine").error("not starting: %s", exc)
+        return 1
     return 0
 
 

@@ -34,6 +34,16 @@ log = logging.getLogger(__name__)
 OVERALL = ""  # the health service's name for the server as a whole
 
 
+class BindError(RuntimeError):
+    """The server cannot listen on its configured address."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(
+            f"cannot listen on {address}: the port is in use or the address is not available here; "
+            "choose another with --port / --host (or JOURNEYMINE_SERVER__PORT / JOURNEYMINE_SERVER__HOST)"
+        )
+
+
 def build_server(
     settings: Settings, enricher: Enricher, *, health_servicer: health.HealthServicer | None = None
 ) -> tuple[grpc.Server, int]:
@@ -49,6 +59,9 @@ def build_server(
         options=[
             ("grpc.max_send_message_length", cfg.max_message_bytes),
             ("grpc.max_receive_message_length", cfg.max_message_bytes),
+            # gRPC sets SO_REUSEPORT by default: a second server on a taken port would start and
+            # silently share it. Off, a taken port is a clear error at start.
+            ("grpc.so_reuseport", 0),
         ],
     )
     # One lock per Enricher: every servicer that calls it shares this one.
@@ -73,8 +86,13 @@ def build_server(
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
 
     reflection.enable_server_reflection((*services, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    # grpcio raises RuntimeError when the address cannot be bound.
-    port = server.add_insecure_port(f"{cfg.host}:{cfg.port}")
+    address = f"{cfg.host}:{cfg.port}"
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError as exc:  # grpcio's way of saying the bind failed
+        raise BindError(address) from exc
+    if port == 0 and cfg.port != 0:
+        raise BindError(address)
     return server, port
 
 

@@ -105,3 +105,28 @@ def test_serve_goes_not_serving_and_exits_cleanly_on_sigterm():
             proc.kill()
             proc.wait()
         proc.stderr.close()
+
+
+@pytest.mark.slow
+def test_a_taken_port_is_a_clear_error_not_a_shared_port(settings, enricher):
+    from service.server import BindError, build_server
+
+    first, port = build_server(settings, enricher)
+    try:
+        taken = settings.model_copy(update={"server": settings.server.model_copy(update={"port": port})})
+        with pytest.raises(BindError, match=rf"cannot listen on 127\.0\.0\.1:{port}: .*--port"):
+            build_server(taken, enricher)
+    finally:
+        first.stop(None)
+
+
+def test_serve_reports_start_up_errors_without_a_traceback(monkeypatch, caplog):
+    from models.errors import ModelNotLoadedError
+    from service import server
+
+    def fail(settings):
+        raise ModelNotLoadedError("model artifact missing: /x/head.json")
+
+    monkeypatch.setattr(server, "serve", fail)
+    assert cli.main(["serve", "--port", "0"]) == 1
+    assert "not starting: model artifact missing: /x/head.json" in caplog.text
