@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from models.encoder import EncoderConfig
@@ -52,6 +52,9 @@ class LimitsConfig(BaseModel):
     max_id_chars: int = Field(256, ge=1)
     # Labelled rows per Evaluate stream (and, separately, baseline training rows).
     max_eval_rows: int = Field(100_000, ge=1)
+    # Live EnrichStreams open at once. Each holds an RPC worker thread while open, so this must stay
+    # below server.max_workers, or open streams would starve every other call.
+    max_concurrent_streams: int = Field(4, ge=1)
 
 
 class ModelsConfig(BaseModel):
@@ -72,6 +75,16 @@ class Settings(BaseSettings):
     # Local state (SQLite journey store, user-trained models) lives here.
     data_dir: Path = Path("data")
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _streams_leave_workers_free(self) -> Settings:
+        if self.limits.max_concurrent_streams >= self.server.max_workers:
+            raise ValueError(
+                f"limits.max_concurrent_streams ({self.limits.max_concurrent_streams}) must be below "
+                f"server.max_workers ({self.server.max_workers}): each open stream holds a worker thread; "
+                "lower the one or raise the other"
+            )
+        return self
 
     @property
     def user_models_dir(self) -> Path:

@@ -13,6 +13,7 @@ import grpc
 
 from journeymine.v1 import enrichment_service_pb2 as svc_pb
 from journeymine.v1 import enrichment_service_pb2_grpc as svc_grpc
+from models.errors import OverloadedError
 from pipelines.enrich import Enricher
 from pipelines.factory import catalog
 from pipelines.stream import ConversationSession
@@ -35,6 +36,8 @@ class EnrichmentServicer(svc_grpc.EnrichmentServiceServicer):
         # The Enricher (its stage caches, spaCy, torch) is not thread-safe: one core call at a time.
         # Every servicer sharing this Enricher must share this lock (the server passes one in).
         self._lock = lock or threading.Lock()
+        # Each open stream holds a worker thread: past the limit a new one is refused, not queued.
+        self._streams = threading.BoundedSemaphore(self.limits.max_concurrent_streams)
 
     def Enrich(
         self, request: svc_pb.EnrichRequest | UndecodableRequest, context: grpc.ServicerContext
@@ -50,6 +53,19 @@ class EnrichmentServicer(svc_grpc.EnrichmentServiceServicer):
         self,
         request_iterator: Iterator[svc_pb.EnrichStreamRequest | UndecodableRequest],
         context: grpc.ServicerContext,
+    ) -> Iterator[svc_pb.EnrichStreamResponse]:
+        if not self._streams.acquire(blocking=False):
+            raise OverloadedError(
+                f"{self.limits.max_concurrent_streams} live streams are already open "
+                "(limits.max_concurrent_streams); retry with backoff"
+            )
+        try:
+            yield from self._stream(request_iterator)
+        finally:
+            self._streams.release()
+
+    def _stream(
+        self, request_iterator: Iterator[svc_pb.EnrichStreamRequest | UndecodableRequest]
     ) -> Iterator[svc_pb.EnrichStreamResponse]:
         session: ConversationSession | None = None
         for index, message in enumerate(request_iterator):

@@ -25,6 +25,7 @@ TEST_LIMITS = LimitsConfig(
     max_top_k=10,
     max_stream_turns=30,
     max_id_chars=64,
+    max_concurrent_streams=2,
 )
 
 

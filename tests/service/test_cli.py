@@ -30,12 +30,15 @@ def captured_settings(monkeypatch):
 
 def test_serve_flags_override_env_and_file(tmp_path, monkeypatch, captured_settings):
     config = tmp_path / "journeymine.toml"
-    config.write_text('log_level = "WARNING"\n[server]\nport = 6000\nhost = "0.0.0.0"\nmax_workers = 2\n')
+    config.write_text(
+        'log_level = "WARNING"\n[server]\nport = 6000\nhost = "0.0.0.0"\nmax_workers = 2\n'
+        "[limits]\nmax_concurrent_streams = 2\n"
+    )
     monkeypatch.setenv("JOURNEYMINE_SERVER__HOST", "10.1.2.3")
     assert cli.main(["serve", "--config", str(config), "--workers", "3"]) == 0
     (settings,) = captured_settings
     assert (settings.server.port, settings.server.host, settings.server.max_workers) == (6000, "10.1.2.3", 3)
-    assert settings.log_level == "WARNING"
+    assert settings.log_level == "WARNING" and settings.limits.max_concurrent_streams == 2
 
 
 def test_serve_defaults(captured_settings):
@@ -130,3 +133,9 @@ def test_serve_reports_start_up_errors_without_a_traceback(monkeypatch, caplog):
     monkeypatch.setattr(server, "serve", fail)
     assert cli.main(["serve", "--port", "0"]) == 1
     assert "not starting: model artifact missing: /x/head.json" in caplog.text
+
+
+def test_streams_must_leave_workers_for_other_calls(captured_settings, capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--workers", "4"])  # default limits.max_concurrent_streams is 4
+    assert "limits.max_concurrent_streams (4) must be below server.max_workers (4)" in capsys.readouterr().err

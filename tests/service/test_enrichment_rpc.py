@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import queue
 
 import grpc
 import pytest
@@ -330,3 +331,25 @@ def test_reflection_lists_the_services(channel):
     proto = db.FindFileContainingSymbol(SERVICE)
     assert proto.name == "journeymine/v1/enrichment_service.proto"
     assert [m.name for m in proto.service[0].method] == ["Enrich", "EnrichStream", "GetModels"]
+
+
+def test_streams_over_the_limit_are_refused_and_freed_on_close(stub):
+    # TEST_LIMITS allows 2 live streams; hold both open with a queue-fed request iterator.
+    def held_stream(name):
+        q = queue.Queue()
+        q.put(svc_pb.EnrichStreamRequest(start=svc_pb.StreamStart(interaction_id=name)))
+        q.put(svc_pb.EnrichStreamRequest(turn=call_interaction().transcript.turns[1]))
+        responses = stub.EnrichStream(iter(q.get, None))
+        next(responses)  # the server has accepted the stream and answered its first turn
+        return q, responses
+
+    held = [held_stream("a"), held_stream("b")]
+    with pytest.raises(grpc.RpcError) as err:
+        list(stub.EnrichStream(iter([svc_pb.EnrichStreamRequest(start=svc_pb.StreamStart(interaction_id="c"))])))
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "limits.max_concurrent_streams" in err.value.details()
+    for q, responses in held:
+        q.put(None)  # end the client's side; the server finishes the stream and frees its slot
+        assert list(responses) == []
+    start = svc_pb.EnrichStreamRequest(start=svc_pb.StreamStart(interaction_id="d"))
+    assert list(stub.EnrichStream(iter([start]))) == []

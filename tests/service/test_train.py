@@ -16,7 +16,7 @@ from journeymine.v1 import enrichment_service_pb2_grpc as svc_grpc
 from models.heads import LinearHead
 from pipelines.enrich import Enricher
 from service import cli
-from service.config import ServerConfig, Settings
+from service.config import LimitsConfig, ServerConfig, Settings
 from tests.service.helpers import request_of, text_interaction
 
 SHOP = {
@@ -83,7 +83,11 @@ def live(tmp_path: Path, enricher: Enricher, monkeypatch: pytest.MonkeyPatch) ->
     from pipelines.factory import build_enricher
     from service.server import build_server
 
-    settings = Settings(server=ServerConfig(port=0, max_workers=2, grace_seconds=0), data_dir=tmp_path / "data")
+    settings = Settings(
+        server=ServerConfig(port=0, max_workers=2, grace_seconds=0),
+        limits=LimitsConfig(max_concurrent_streams=1),
+        data_dir=tmp_path / "data",
+    )
     served = build_enricher(encoder=enricher.encoder, user_dir=settings.user_models_dir)
     monkeypatch.setattr("pipelines.factory.build_encoder", lambda config=None: enricher.encoder)
     server, port = build_server(settings, served)
