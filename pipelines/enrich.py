@@ -211,11 +211,11 @@ class Enricher:
         if is_transcript:
             turns = tuple(self.turn_signals(pa, options, intent) for pa in parts)
         entities = tuple(e for pa in parts for e in pa.entities) if SignalKind.ENTITIES in signals else ()
-        models = self._models_used(options, intent, encoded=bool(parts), entities=bool(entities))
+        models = self._models_used(options, intent, encoded=bool(parts))
         return EnrichedInteraction(
             interaction_id=interaction.id,
             language=plan.language,
-            sentiment=self._document_sentiment(customer) if SignalKind.SENTIMENT in signals else None,
+            sentiment=summary.customer_sentiment,
             sentences=sentences,
             turns=turns,
             roles=summary.roles if is_transcript else (),
@@ -299,8 +299,9 @@ class Enricher:
         return self.sentiment.pool(probas, weights, evidence=evidence)
 
     def _models_used(
-        self, options: EnrichOptions, intent: IntentStage | None, *, encoded: bool, entities: bool
+        self, options: EnrichOptions, intent: IntentStage | None, *, encoded: bool
     ) -> tuple[ModelRef, ...]:
+        # spaCy segments every part, so its model always contributes.
         refs = [self.nlp_model]
         signals = options.signals
         if encoded and signals & {SignalKind.SENTIMENT, SignalKind.INTENT, SignalKind.TOPICS}:
