@@ -7,19 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from eval.data import LabelledRow
+from eval.report import HEADLINE_KEYS
 from eval.tasks import EvalConfig
 from journeymine.v1 import evaluation_service_pb2 as ev_pb
 from journeymine.v1 import signals_pb2 as sig_pb
 
-_OPTIONAL = (
-    "ece",
-    "argmax_accuracy",
-    "in_scope_accuracy",
-    "oos_recall",
-    "oos_precision",
-    "auroc",
-    "throughput_texts_per_s",
-)
+_ALWAYS = ("n", "accuracy", "macro_f1", "macro_recall")
+# The other headline figures may be None (no probabilities, no out-of-scope rows): proto3 optional fields.
+_OPTIONAL = tuple(key for key in HEADLINE_KEYS if key not in _ALWAYS)
 
 
 def config_from_proto(msg: ev_pb.EvaluateConfig) -> tuple[EvalConfig, dict[str, str]]:
