@@ -71,6 +71,19 @@ class CalibratedFit:
         """Calibrated probabilities for embeddings ``x``."""
         return softmax((x @ self.weight.T + self.bias) / self.temperature)
 
+    def to_head(self, name: str, *, threshold: float | None, metadata: dict[str, Any]) -> LinearHead:
+        """The shipped v1 head of this fit."""
+        return LinearHead(
+            name=name,
+            version="v1",
+            labels=self.labels,
+            weight=self.weight,
+            bias=self.bias,
+            temperature=self.temperature,
+            threshold=threshold,
+            metadata=metadata,
+        )
+
 
 @dataclass
 class TrainedHead:
@@ -256,13 +269,8 @@ def train_sentiment(root: Path, embedder: CachedEmbedder, seed: int, command: st
         "dynasent_r1_dev_accuracy": dyna_acc["r1_dev"],
         "dynasent_r2_dev_accuracy": dyna_acc["r2_dev"],
     }
-    head = LinearHead(
-        name="sentiment",
-        version="v1",
-        labels=SENTIMENT_LABELS,
-        weight=fit.weight,
-        bias=fit.bias,
-        temperature=fit.temperature,
+    head = fit.to_head(
+        "sentiment",
         threshold=None,
         metadata=_metadata(
             fit, seed, ["goemotions train_3class"], evaluation={k: round(v, 6) for k, v in evaluation.items()}
@@ -343,13 +351,8 @@ def train_banking77(root: Path, embedder: CachedEmbedder, seed: int, command: st
     fit = fit_calibrated(labels, x_tr, train.labels, x_dev, dev.labels, seed=seed)
     threshold = threshold_for_abstention(fit.proba(x_dev).max(axis=1), MAX_ABSTAIN_RATE)
     abst = _abstention_figures(fit, x_dev, dev, threshold)
-    head = LinearHead(
-        name="intent.banking77",
-        version="v1",
-        labels=labels,
-        weight=fit.weight,
-        bias=fit.bias,
-        temperature=fit.temperature,
+    head = fit.to_head(
+        "intent.banking77",
         threshold=threshold,
         metadata=_metadata(
             fit,
@@ -447,13 +450,8 @@ def train_clinc150(root: Path, embedder: CachedEmbedder, seed: int, command: str
     )
     fit, threshold, scores = variants[chosen]
     with_oos_class = OUT_OF_SCOPE in fit.labels
-    head = LinearHead(
-        name="intent.clinc150",
-        version="v1",
-        labels=fit.labels,
-        weight=fit.weight,
-        bias=fit.bias,
-        temperature=fit.temperature,
+    head = fit.to_head(
+        "intent.clinc150",
         threshold=threshold,
         metadata=_metadata(
             fit,
@@ -592,13 +590,8 @@ def train_customer_service(root: Path, embedder: CachedEmbedder, seed: int, comm
         ],
     )
     mdg_acc = float((fit.proba(x_mdev).argmax(axis=1) == label_indices(mdg_dev.labels, labels)).mean())
-    head = LinearHead(
-        name="intent.customer_service",
-        version="v1",
-        labels=labels,
-        weight=fit.weight,
-        bias=fit.bias,
-        temperature=fit.temperature,
+    head = fit.to_head(
+        "intent.customer_service",
         threshold=threshold,
         metadata=_metadata(
             fit,
