@@ -127,9 +127,9 @@ class Enricher:
     ) -> list[EnrichedInteraction]:
         """One result per interaction, in order; batched output equals one-at-a-time output."""
         options = options or EnrichOptions()
-        if options.intent_taxonomy:  # checked even when intent is not requested: a typo must not pass silently
-            self.intent_stage(options.intent_taxonomy)
-        intent = self.intent_stage(options.intent_taxonomy) if SignalKind.INTENT in options.signals else None
+        # A named taxonomy is resolved even when intent is not requested: a typo must not pass silently.
+        named = self.intent_stage(options.intent_taxonomy) if options.intent_taxonomy else None
+        intent = (named or self.intent_stage(None)) if SignalKind.INTENT in options.signals else None
         plans = [self._plan(interaction) for interaction in interactions]
         self.analyze([p for plan in plans if plan.language.supported for p in plan.parts], options.signals)
         return [self._assemble(plan, options, intent) for plan in plans]
