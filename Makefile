@@ -10,7 +10,7 @@ PORT   ?= 50051
 DATASETS ?= ../shared/datasets
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test lint format proto proto-check train-heads fit-topics bench clean
+.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads fit-topics bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ proto: $(STAMP) ## regenerate Python code from proto/ (never edit the generated 
 
 proto-check: $(STAMP) ## fail if the generated code is stale
 	$(PY) proto/generate.py --check
+
+finetune-encoder: $(STAMP) ## retrain the encoder's multi-task LoRA adapter (~40 min on 2 cores); then train-heads and fit-topics
+	$(PY) -m models.training.finetune_encoder --datasets $(DATASETS)
 
 train-heads: $(STAMP) ## retrain the sentiment and intent heads from $(DATASETS) into models/artifacts
 	$(PY) -m models.training.train_heads --datasets $(DATASETS)

@@ -1,8 +1,9 @@
 """Reference models run beside the shipped ones in the same eval: VADER for sentiment, logreg for intent.
 
 vader   lexicon sentiment (vaderSentiment): compound >= 0.05 positive, <= -0.05 negative, else neutral
-logreg  sklearn LogisticRegression on frozen embeddings from the enricher's shared encoder,
-        trained on a labelled file; abstention threshold calibrated like the shipped heads
+logreg  sklearn LogisticRegression on frozen embeddings of the pretrained all-MiniLM-L6-v2 (the CLI and
+        the server pass that encoder; see ``eval.tasks.evaluate``), trained on a labelled file;
+        abstention threshold calibrated like the shipped heads
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def vader_label(compound: float, keep: Sequence[str] = ("negative", "neutral", "
 
 
 class LogRegBaseline:
-    """Logistic regression on frozen shared-encoder embeddings, with a calibrated abstention threshold.
+    """Logistic regression on frozen encoder embeddings, with a calibrated abstention threshold.
 
     With ``out_of_scope`` rows in the training file they are a class, and the threshold
     on the top in-scope probability maximises in-scope accuracy + out-of-scope recall on a

@@ -6,14 +6,23 @@ Writes, one ``{"text", "label", ...}`` object per line: banking77_{train,dev} (t
 stratified dev slice), clinc150_{train,dev} (dev = val + oos_val, field ``split``),
 customer_service_train and multidogo_dev / bitext_dev (exactly the default taxonomy's
 training rows and dev rows, field ``domain``), goemotions_dev, sst2_dev, tweeteval_val and
-dynasent_dev (field ``round``). These are the files the model cards' eval commands read.
+dynasent_dev (field ``round``; the 20 % of round 1 the sentiment models do not train on, and all
+of round 2). These are the files the model cards' eval commands read.
+
+``star_intent_{train,test}`` is the "new taxonomy from a small real set" benchmark for
+``journeymine train intent``: the first substantive user turn of each single-task STAR
+dialogue (MIT), labelled with its task; 16 tasks are in scope (30 + 30 rows each at most)
+and every other task is ``out_of_scope`` (60 train / 100 test rows). STAR is never trained
+on by the shipped models or the encoder, so the set is unseen for them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
+from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,6 +30,61 @@ from models.training import datasets as ds
 from models.training.train_heads import DEFAULT_SEED, load_customer_service
 
 REPO = Path(__file__).resolve().parents[1]
+STAR_IN_SCOPE: tuple[str, ...] = (
+    "bank_balance",
+    "bank_fraud_report",
+    "ride_book",
+    "ride_status",
+    "ride_change",
+    "hotel_book",
+    "hotel_search",
+    "hotel_service_request",
+    "plane_book",
+    "plane_search",
+    "doctor_schedule",
+    "doctor_followup",
+    "apartment_search",
+    "apartment_schedule",
+    "restaurant_book",
+    "restaurant_search",
+)
+STAR_ROWS_PER_TASK = 30
+STAR_OOS_ROWS = (60, 100)  # train, test
+STAR_MIN_WORDS = 4
+STAR_SEED = 0
+
+
+def star_intent_sets(root: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """(train, test) rows from STAR's single-task dialogues: first user turn of >= 4 words, labelled by task."""
+    by_label: dict[str, list[str]] = defaultdict(list)
+    path = root / "star_dialogues" / "star_dev.jsonl"
+    if not path.is_file():
+        raise FileNotFoundError(f"dataset file missing: {path}")
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            dialogue = json.loads(line)
+            if dialogue["multitask"] or len(dialogue["tasks"]) != 1:
+                continue
+            users = [t["text"].strip() for t in dialogue["turns"] if t["speaker"] == "user"]
+            text = next((u for u in users if len(u.split()) >= STAR_MIN_WORDS), None)
+            if text is None:
+                continue
+            task = dialogue["tasks"][0]
+            by_label[task if task in STAR_IN_SCOPE else ds.OUT_OF_SCOPE].append(text)
+    rng = random.Random(STAR_SEED)
+    train: list[dict[str, str]] = []
+    test: list[dict[str, str]] = []
+    for label, texts in sorted(by_label.items()):
+        unique = sorted(set(texts))
+        rng.shuffle(unique)
+        if label == ds.OUT_OF_SCOPE:
+            n_train, n_test = STAR_OOS_ROWS
+        else:
+            n_train = min(STAR_ROWS_PER_TASK, len(unique) // 2)
+            n_test = min(STAR_ROWS_PER_TASK, len(unique) - n_train)
+        train += [{"text": t, "label": label} for t in unique[:n_train]]
+        test += [{"text": t, "label": label} for t in unique[n_train : n_train + n_test]]
+    return train, test
 
 
 def rows(data: ds.LabelledSet, **fields: str) -> list[dict[str, str]]:
@@ -67,8 +131,16 @@ def main(argv: list[str] | None = None) -> int:
     write(out, "goemotions_dev", rows(ds.load_goemotions_3class(root)["dev"]))
     write(out, "sst2_dev", rows(ds.load_sst2_dev(root)["dev"]))
     write(out, "tweeteval_val", rows(ds.load_tweeteval_val(root)["val"]))
-    dyna = ds.load_dynasent_dev(root)
-    write(out, "dynasent_dev", rows(dyna["r1_dev"], round="r1") + rows(dyna["r2_dev"], round="r2"))
+    # Only DynaSent's held-out rows: the shipped sentiment models train on 80 % of round 1.
+    senti = ds.load_sentiment_corpus(root, seed=DEFAULT_SEED)
+    write(
+        out,
+        "dynasent_dev",
+        rows(senti["dynasent_r1_heldout"], round="r1") + rows(senti["dynasent_r2_dev"], round="r2"),
+    )
+    star_train, star_test = star_intent_sets(root)
+    write(out, "star_intent_train", star_train)
+    write(out, "star_intent_test", star_test)
     return 0
 
 

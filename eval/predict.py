@@ -16,6 +16,7 @@ import numpy as np
 from tqdm import tqdm
 
 from eval.metrics import Predictions
+from models.encoder import Encoder
 from models.heads import restrict
 from pipelines.domain import OUT_OF_SCOPE, EnrichedInteraction, EnrichOptions, Interaction, PlainText, SignalKind
 from pipelines.enrich import Enricher
@@ -126,14 +127,14 @@ def intent_predictions(
 
 
 def encode_texts(
-    enricher: Enricher, texts: Sequence[str], *, lock: AbstractContextManager | None = None, desc: str = "encode"
+    encoder: Encoder, texts: Sequence[str], *, lock: AbstractContextManager | None = None, desc: str = "encode"
 ) -> np.ndarray:
-    """Embeddings from the enricher's shared encoder, in locked batches with a progress bar."""
+    """Embeddings from ``encoder``, in locked batches with a progress bar."""
     guard = lock if lock is not None else nullcontext()
     parts: list[np.ndarray] = []
     with tqdm(total=len(texts), desc=desc, unit="text", disable=len(texts) < PROGRESS_MIN_ROWS) as bar:
         for chunk in batches(texts, BATCH_SIZE):
             with guard:
-                parts.append(enricher.encoder.encode(list(chunk)))
+                parts.append(encoder.encode(list(chunk)))
             bar.update(len(chunk))
-    return np.vstack(parts) if parts else np.zeros((0, enricher.encoder.dim), dtype=np.float32)
+    return np.vstack(parts) if parts else np.zeros((0, encoder.dim), dtype=np.float32)

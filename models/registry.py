@@ -1,6 +1,6 @@
 """The one registry of models: versioned names -> where the artifact lives and how it loads.
 
-Names carry versions (``intent.banking77.v1``) and every signal records the
+Names carry versions (``intent.banking77.v2``) and every signal records the
 ``ModelRef`` of the model that produced it. ``tests/models/test_registry.py``
 snapshots the built-in table ``SPECS``, so adding or renaming a shipped model is a
 deliberate change.
@@ -10,6 +10,7 @@ trained by ``journeymine train`` (``<data_dir>/models``)::
 
     <user_dir>/intent/<name>/v<N>/{head.safetensors, head.json, MODEL_CARD.md}
     <user_dir>/sentiment/<name>/v<N>/...
+    <user_dir>/topics/<name>/v<N>/{topics.safetensors, topics.json, MODEL_CARD.md}   (journeymine topics fit)
 
 A user model is ``intent.<name>.v<N>`` (``sentiment.<name>.v<N>``); its name may not
 shadow a built-in one, and ``resolve`` returns its latest version. The folder is
@@ -33,13 +34,32 @@ from typing import Any
 
 from models.errors import InvalidInputError, ModelNotLoadedError, NotFoundError
 from models.heads import META_FILE, WEIGHTS_FILE, LinearHead
+from models.topic_model import META_FILE as TOPICS_META_FILE
+from models.topic_model import WEIGHTS_FILE as TOPICS_WEIGHTS_FILE
 from models.topic_model import TopicModel
 
 log = logging.getLogger(__name__)
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
-# Kinds a user may train (``journeymine train KIND``).
-USER_KINDS: tuple[str, ...] = ("intent", "sentiment")
+# Kinds a user may train (``journeymine train KIND``) or fit (``journeymine topics fit``).
+USER_KINDS: tuple[str, ...] = ("intent", "sentiment", "topics")
+
+
+@dataclass(frozen=True)
+class UserKind:
+    """How a user model of one kind is stored: the files a complete version has, its loader, its command."""
+
+    meta_file: str
+    weights_file: str
+    loader: Callable[[Path], Any]
+    command: str
+
+
+USER_KIND_FILES: dict[str, UserKind] = {
+    "intent": UserKind(META_FILE, WEIGHTS_FILE, LinearHead.load, "journeymine train intent"),
+    "sentiment": UserKind(META_FILE, WEIGHTS_FILE, LinearHead.load, "journeymine train sentiment"),
+    "topics": UserKind(TOPICS_META_FILE, TOPICS_WEIGHTS_FILE, TopicModel.load, "journeymine topics fit"),
+}
 # Letters, digits, '_' and '-', starting with a letter or digit: safe as a folder name and inside a dotted id.
 USER_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _VERSION_RE = re.compile(r"^v([1-9][0-9]*)$")
@@ -78,49 +98,49 @@ SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
         "sentiment",
         "sentiment",
-        "v1",
-        "sentiment/v1",
+        "v2",
+        "sentiment/v2",
         "3-class sentiment (negative/neutral/positive) head on all-MiniLM-L6-v2",
         LinearHead.load,
     ),
     ModelSpec(
         "intent",
         "intent.customer_service",
-        "v1",
-        "intent/customer_service/v1",
+        "v2",
+        "intent/customer_service/v2",
         "general customer-service intents (bitext + MultiDoGo) with abstention",
         LinearHead.load,
     ),
     ModelSpec(
         "intent",
         "intent.banking77",
-        "v1",
-        "intent/banking77/v1",
+        "v2",
+        "intent/banking77/v2",
         "Banking77: 77 fine-grained banking intents",
         LinearHead.load,
     ),
     ModelSpec(
         "intent",
         "intent.clinc150",
-        "v1",
-        "intent/clinc150/v1",
+        "v2",
+        "intent/clinc150/v2",
         "CLINC150: 150 intents in 10 domains with out-of-scope detection",
         LinearHead.load,
     ),
     ModelSpec(
         "topics",
         "topics.customer_service",
-        "v1",
-        "topics/customer_service/v1",
+        "v2",
+        "topics/customer_service/v2",
         "customer-service topics fitted with BERTopic, served by nearest centroid",
         TopicModel.load,
     ),
 )
 
 DEFAULTS: dict[str, str] = {
-    "sentiment": "sentiment.v1",
-    "intent": "intent.customer_service.v1",
-    "topics": "topics.customer_service.v1",
+    "sentiment": "sentiment.v2",
+    "intent": "intent.customer_service.v2",
+    "topics": "topics.customer_service.v2",
 }
 
 REGISTRY: dict[str, ModelSpec] = {spec.id: spec for spec in SPECS}
@@ -193,14 +213,15 @@ class ModelRegistry:
             return self._loaded[model_id]
 
     def _check(self, spec: ModelSpec, artifact: Any, path: Path) -> None:
-        meta_path = path / META_FILE if isinstance(artifact, LinearHead) else path
+        meta_path = path / (META_FILE if isinstance(artifact, LinearHead) else TOPICS_META_FILE)
         recorded = getattr(artifact, "metadata", {}).get("encoder")
         # Built-ins that predate the field are trusted; user heads always record it.
         checked = self.encoder_id is not None and (recorded is not None or spec.source == USER)
         if checked and recorded != self.encoder_id:
             raise ModelNotLoadedError(
                 f"model {spec.id} ({meta_path}) was trained on encoder {recorded!r}, but the running encoder is "
-                f"{self.encoder_id!r}; retrain it on the running encoder (journeymine train {spec.kind} ...)"
+                f"{self.encoder_id!r}; retrain it on the running encoder "
+                f"({USER_KIND_FILES.get(spec.kind, USER_KIND_FILES['intent']).command} ...)"
             )
         if spec.source == USER and (artifact.name, artifact.version) != (spec.name, spec.version):
             raise ModelNotLoadedError(
@@ -305,9 +326,10 @@ class ModelRegistry:
         folder = self.user_dir / kind / name
         if not folder.is_dir():
             return []
+        files = USER_KIND_FILES[kind]
         specs = []
         for version_dir in sorted(folder.iterdir()):
-            complete = (version_dir / META_FILE).is_file() and (version_dir / WEIGHTS_FILE).is_file()
+            complete = (version_dir / files.meta_file).is_file() and (version_dir / files.weights_file).is_file()
             if _VERSION_RE.match(version_dir.name) and complete:
                 specs.append(
                     ModelSpec(
@@ -315,8 +337,8 @@ class ModelRegistry:
                         f"{kind}.{name}",
                         version_dir.name,
                         f"{kind}/{name}/{version_dir.name}",
-                        f"user-trained {kind} model (journeymine train {kind})",
-                        LinearHead.load,
+                        f"user {kind} model ({files.command})",
+                        files.loader,
                         USER,
                     )
                 )

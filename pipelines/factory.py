@@ -21,8 +21,13 @@ def build_encoder(config: EncoderConfig | None = None) -> Encoder:
     return SentenceTransformerEncoder(config=config)
 
 
+def build_pretrained_encoder(config: EncoderConfig | None = None) -> Encoder:
+    """all-MiniLM-L6-v2 as published, without the project's adapter: the logreg baseline's encoder."""
+    return SentenceTransformerEncoder(config=config, adapter_path=None)
+
+
 def encoder_id(encoder: Encoder) -> str:
-    """The id heads record as the encoder they were trained on (``encoder.all-minilm-l6-v2.v1``)."""
+    """The id heads record as the encoder they were trained on (``encoder.all-minilm-l6-v2.v2``)."""
     return f"{encoder.name}.{encoder.version}"
 
 

@@ -2,6 +2,7 @@
 
     journeymine eval intent --data dev.jsonl --model banking77 --json
     journeymine eval sentiment --data sst2.tsv --text-field content --baseline vader --report out/
+    journeymine eval topics --data complaints.jsonl --baseline bertopic --json
 
 With ``--json`` stdout carries exactly one JSON object (logs and the progress bar
 go to stderr); otherwise a table of the headline figures. Exit status 2 for bad
@@ -42,11 +43,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--slice-by", action="append", default=[], metavar="FIELD", help="also report figures per value (repeatable)"
     )
-    p.add_argument("--baseline", metavar="NAME", help="reference beside the model: vader (sentiment), logreg (intent)")
+    p.add_argument(
+        "--baseline",
+        metavar="NAME",
+        help="reference beside the model: vader (sentiment), logreg (intent), bertopic (topics)",
+    )
     p.add_argument("--baseline-train", type=Path, metavar="FILE", help="training rows for the logreg baseline")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     p.add_argument("--report", type=Path, metavar="DIR", help="write report.md, metrics.json and PNG plots here")
     p.add_argument("--limit", type=int, metavar="N", help="use only the first N rows of --data")
+    p.add_argument("--seed", type=int, default=42, help="seed of the fits an evaluation makes (topics; default 42)")
     p.add_argument("--config", type=Path, metavar="FILE", help="TOML settings file (overrides JOURNEYMINE_CONFIG)")
     p.set_defaults(handler=run, overrides=lambda args: {})
 
@@ -67,7 +73,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         train = load_rows(args.baseline_train, **fields) if args.baseline_train else None
     except (DatasetError, JourneymineError) as exc:
         return _fail(str(exc))
-    config = EvalConfig(task=args.task, model=args.model, slice_by=tuple(args.slice_by), baseline=args.baseline)
+    config = EvalConfig(
+        task=args.task, model=args.model, slice_by=tuple(args.slice_by), baseline=args.baseline, seed=args.seed
+    )
     # Whatever a library prints must not corrupt the one JSON object on stdout.
     out = sys.stdout
     with contextlib.redirect_stdout(sys.stderr):
@@ -93,7 +101,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _evaluate(rows: list[Any], config: Any, train: list[Any] | None, settings: Settings) -> dict[str, Any]:
     from eval.tasks import evaluate
-    from pipelines.factory import build_enricher
+    from pipelines.factory import build_enricher, build_pretrained_encoder
 
     # user_dir: taxonomies trained by ``journeymine train intent`` are evaluated like shipped ones.
     enricher = build_enricher(
@@ -102,7 +110,13 @@ def _evaluate(rows: list[Any], config: Any, train: list[Any] | None, settings: S
         artifacts_dir=settings.models.artifacts_dir,
         user_dir=settings.user_models_dir,
     )
-    return evaluate(rows, config, enricher=enricher, baseline_train=train)
+    return evaluate(
+        rows,
+        config,
+        enricher=enricher,
+        baseline_train=train,
+        baseline_encoder=lambda: build_pretrained_encoder(settings.models.encoder),
+    )
 
 
 def _fail(message: str) -> int:

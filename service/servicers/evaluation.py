@@ -9,7 +9,7 @@ one batch at a time, so a long evaluation does not stall Enrich calls. Errors ar
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import grpc
 
@@ -17,6 +17,7 @@ from eval.data import LabelledRow
 from eval.tasks import EvalConfig, evaluate
 from journeymine.v1 import evaluation_service_pb2 as ev_pb
 from journeymine.v1 import evaluation_service_pb2_grpc as ev_grpc
+from models.encoder import Encoder
 from pipelines.enrich import Enricher
 from service import evaluation_convert as convert
 from service import handlers
@@ -31,12 +32,27 @@ class EvaluationServicer(ev_grpc.EvaluationServiceServicer):
     """Offline-style evaluation of a shipped model on rows sent by the caller."""
 
     def __init__(
-        self, *, enricher: Enricher, limits: LimitsConfig | None = None, lock: threading.Lock | None = None
+        self,
+        *,
+        enricher: Enricher,
+        limits: LimitsConfig | None = None,
+        lock: threading.Lock | None = None,
+        baseline_encoder: Callable[[], Encoder] | None = None,
     ) -> None:
+        """``baseline_encoder`` makes the logreg baseline's encoder, once, on the first run that needs it."""
         self.enricher = enricher
         self.limits = limits or LimitsConfig()
         # Shared with the EnrichmentService: the Enricher is not thread-safe.
         self._lock = lock or threading.Lock()
+        self._make_baseline_encoder = baseline_encoder or (lambda: enricher.encoder)
+        self._baseline_encoder: Encoder | None = None
+        self._baseline_guard = threading.Lock()
+
+    def _baseline(self) -> Encoder:
+        with self._baseline_guard:
+            if self._baseline_encoder is None:
+                self._baseline_encoder = self._make_baseline_encoder()
+            return self._baseline_encoder
 
     def Evaluate(
         self, request_iterator: Iterator[ev_pb.EvaluateRequest | UndecodableRequest], context: grpc.ServicerContext
@@ -63,7 +79,14 @@ class EvaluationServicer(ev_grpc.EvaluationServiceServicer):
                 train.append(convert.row_from_proto(message.baseline_train_row, label_map))
         validate_evaluate_end(configured=config is not None, rows=len(rows))
         assert config is not None  # validate_evaluate_end rejects a stream without one
-        result = evaluate(rows, config, enricher=self.enricher, baseline_train=train or None, lock=self._lock)
+        result = evaluate(
+            rows,
+            config,
+            enricher=self.enricher,
+            baseline_train=train or None,
+            baseline_encoder=self._baseline,
+            lock=self._lock,
+        )
         return convert.evaluate_response_to_proto(result)
 
 

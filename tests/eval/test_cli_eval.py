@@ -55,7 +55,7 @@ def test_intent_json_has_the_oos_keys_and_stdout_stays_clean_if_a_library_prints
     result = json.loads(captured.out)
     for key in ("in_scope_accuracy", "oos_recall", "oos_precision", "auroc"):
         assert key in result
-    assert result["model"] == "intent.banking77.v1"
+    assert result["model"] == "intent.banking77.v2"
     assert "a library printing to stdout" in captured.err
 
 
@@ -63,7 +63,7 @@ def test_table_without_json_and_report_dir(tmp_path, capsys, fake_models, sentim
     data = write_jsonl(tmp_path / "d.jsonl", sentiment_rows)
     assert cli.main(["eval", "sentiment", "--data", str(data), "--report", str(tmp_path / "rep"), "--limit", "3"]) == 0
     out = capsys.readouterr().out
-    assert "sentiment sentiment.v1 on" in out and "(3 rows)" in out
+    assert "sentiment sentiment.v2 on" in out and "(3 rows)" in out
     assert "| accuracy |" in out
     assert (tmp_path / "rep" / "report.md").is_file() and (tmp_path / "rep" / "confusion_matrix.png").is_file()
 
@@ -81,7 +81,8 @@ def test_label_map_and_csv_fields(tmp_path, capsys, fake_models):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["eval", "topics"], "not available yet: comes with the topics issue (#4)"),
+        (["eval", "topics"], "topics need at least 10 labelled rows, got 1"),
+        (["eval", "topics", "--baseline", "vader"], "unknown baseline 'vader' for task 'topics'"),
         (["eval", "score"], "not available yet: comes with the journeys issue (#5)"),
         (["eval", "sentiment", "--baseline", "logreg"], "unknown baseline 'logreg' for task 'sentiment'"),
         (["eval", "intent", "--model", "nope"], "Unknown intent taxonomy: 'nope'"),
@@ -127,5 +128,5 @@ def test_real_models_banking77_json(tmp_path, capsys, monkeypatch):
     )
     assert cli.main(["eval", "intent", "--data", str(data), "--model", "banking77", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["model"] == "intent.banking77.v1" and result["n"] == 3
+    assert result["model"] == "intent.banking77.v2" and result["n"] == 3
     assert result["argmax_accuracy"] == 1.0

@@ -80,14 +80,14 @@ class Case:
 
 CASES = [
     Case(
-        "sentiment.v1",
+        "sentiment.v2",
         "sentiment",
         None,
         lambda root, meta: goemotions(root),
         {"accuracy": ("dev_metrics", "accuracy"), "macro_f1": ("dev_metrics", "macro_f1")},
     ),
     Case(
-        "intent.banking77.v1",
+        "intent.banking77.v2",
         "intent",
         "banking77",
         lambda root, meta: banking77(root),
@@ -97,14 +97,14 @@ CASES = [
         },
     ),
     Case(
-        "intent.clinc150.v1",
+        "intent.clinc150.v2",
         "intent",
         "clinc150",
         lambda root, meta: clinc150(root),
         {"in_scope_accuracy": ("val_in_scope_accuracy",), "oos_recall": ("val_oos_recall",)},
     ),
     Case(
-        "intent.customer_service.v1",
+        "intent.customer_service.v2",
         "intent",
         "customer_service",
         lambda root, meta: multidogo(root, set(meta["labels"])),

@@ -24,16 +24,17 @@ def test_task_registry_snapshot():
     assert {name: type(task).__name__ for name, task in TASKS.items()} == {
         "sentiment": "SentimentTask",
         "intent": "IntentTask",
-        "topics": "UnavailableTask",
+        "topics": "TopicsTask",
         "score": "UnavailableTask",
     }
     assert TASKS["sentiment"].baselines == ("vader",)
     assert TASKS["intent"].baselines == ("logreg",)
+    assert TASKS["topics"].baselines == ("bertopic",)
 
 
-@pytest.mark.parametrize(("task", "issue"), [("topics", "topics issue (#4)"), ("score", "journeys issue (#5)")])
+@pytest.mark.parametrize(("task", "issue"), [("score", "journeys issue (#5)")])
 def test_later_tasks_say_which_issue_brings_them(task, issue, enricher):
-    expected = f"{task!r} is not available yet: comes with the {issue}; available now: sentiment, intent"
+    expected = f"{task!r} is not available yet: comes with the {issue}; available now: sentiment, intent, topics"
     with pytest.raises(TaskNotAvailableError, match=re.escape(expected)):
         evaluate(rows(("hi", "x")), EvalConfig(task), enricher=enricher)
 
@@ -51,7 +52,7 @@ def test_binary_sentiment_set_is_scored_over_its_two_labels(enricher):
     data = rows(("terrible service", "negative"), ("I love this", "positive"), ("awful broken app", "negative"))
     result = evaluate(data, EvalConfig("sentiment"), enricher=enricher)
     assert result["restricted_to"] == ["negative", "positive"]
-    assert result["model"] == "sentiment.v1"
+    assert result["model"] == "sentiment.v2"
     assert set(result["per_class"]) <= {"negative", "positive"}
     # Same path as production: document probabilities from enrich, renormalised over the two labels.
     out = enricher.enrich(
@@ -83,7 +84,7 @@ def test_intent_with_out_of_scope_rows_reports_oos_figures_and_slices(enricher):
         LabelledRow("what is the weather on mars", "out_of_scope", {"channel": "email"}),
     ]
     result = evaluate(data, EvalConfig("intent", model="banking77", slice_by=("channel",)), enricher=enricher)
-    assert result["model"] == "intent.banking77.v1" and result["taxonomy"] == "banking77"
+    assert result["model"] == "intent.banking77.v2" and result["taxonomy"] == "banking77"
     for key in ("n", "accuracy", "macro_f1", "macro_recall", "ece", "in_scope_accuracy", "oos_recall", "auroc"):
         assert key in result
     assert result["n"] == 4
@@ -177,3 +178,30 @@ def test_logreg_training_embeddings_reuse_the_recipes_cache_layout(enricher, tmp
     monkeypatch.setattr(enricher.encoder, "encode", lambda texts: calls.append(texts) or np.zeros((len(texts), 64)))
     evaluate(data, EvalConfig("intent", baseline="logreg"), enricher=enricher, baseline_train=train)
     assert all(len(c) == 1 for c in calls)  # only the one row to score was encoded
+
+
+def test_logreg_baseline_reads_the_baseline_encoder_not_the_enrichers(enricher, tmp_path, monkeypatch):
+    from tests.pipelines.conftest import HashingEncoder
+
+    monkeypatch.chdir(tmp_path)
+    pretrained = HashingEncoder()
+    pretrained.version = "pretrained"
+    train = rows(
+        *[(t, "card_lost") for t in ["I lost my card", "card stolen"]],
+        *[(t, "refund") for t in ["refund me", "give my money back"]],
+    )
+    data = rows(("card stolen", "card_lost"), ("refund me", "refund"))
+    enricher.encoder.calls.clear()
+    result = evaluate(
+        data,
+        EvalConfig("intent", baseline="logreg"),
+        enricher=enricher,
+        baseline_train=train * 3,
+        baseline_encoder=lambda: pretrained,
+    )
+    assert result["baselines"]["logreg"]["n"] == 2
+    baseline_texts = [t for call in pretrained.calls for t in call]
+    assert sorted(baseline_texts) == sorted([r.text for r in train * 3] + [r.text for r in data])
+    # The shipped model's scoring went through the enricher; no training row touched its encoder.
+    enricher_texts = {t for call in enricher.encoder.calls for t in call}
+    assert enricher_texts and not enricher_texts & {"I lost my card", "give my money back"}

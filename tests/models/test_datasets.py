@@ -90,3 +90,15 @@ def test_sentiment_sets() -> None:
     dyna = ds.load_dynasent_dev(DATASETS)
     assert Counter(dyna["r1_dev"].labels) == {"negative": 1200, "neutral": 1200, "positive": 1200}
     assert len(dyna["r2_dev"]) == 720
+
+
+@needs_datasets
+def test_sentiment_corpus_trains_on_80_percent_of_dynasent_r1_and_holds_out_the_rest() -> None:
+    corpus = ds.load_sentiment_corpus(DATASETS, seed=42)
+    heldout, r2 = corpus["dynasent_r1_heldout"], corpus["dynasent_r2_dev"]
+    assert len(corpus["train"]) == 36172 + 2880 and len(heldout) == 720 and len(r2) == 720
+    assert Counter(heldout.labels) == {"negative": 240, "neutral": 240, "positive": 240}
+    # No held-out sentence is trained on (DynaSent r1 has no duplicate sentences across the split).
+    assert not set(heldout.texts) & set(corpus["train"].texts[36172:])
+    assert corpus["dev"].texts == ds.load_goemotions_3class(DATASETS)["dev"].texts
+    assert ds.load_sentiment_corpus(DATASETS, seed=42)["dynasent_r1_heldout"].texts == heldout.texts

@@ -8,29 +8,29 @@ from models.errors import ModelNotLoadedError, NotFoundError
 from models.registry import DEFAULTS, REGISTRY, ModelRegistry
 
 EXPECTED = {
-    "sentiment.v1": ("sentiment", "sentiment/v1"),
-    "intent.customer_service.v1": ("intent", "intent/customer_service/v1"),
-    "intent.banking77.v1": ("intent", "intent/banking77/v1"),
-    "intent.clinc150.v1": ("intent", "intent/clinc150/v1"),
-    "topics.customer_service.v1": ("topics", "topics/customer_service/v1"),
+    "sentiment.v2": ("sentiment", "sentiment/v2"),
+    "intent.customer_service.v2": ("intent", "intent/customer_service/v2"),
+    "intent.banking77.v2": ("intent", "intent/banking77/v2"),
+    "intent.clinc150.v2": ("intent", "intent/clinc150/v2"),
+    "topics.customer_service.v2": ("topics", "topics/customer_service/v2"),
 }
 
 
 def test_registry_snapshot() -> None:
     assert {model_id: (spec.kind, spec.path) for model_id, spec in REGISTRY.items()} == EXPECTED
     assert DEFAULTS == {
-        "sentiment": "sentiment.v1",
-        "intent": "intent.customer_service.v1",
-        "topics": "topics.customer_service.v1",
+        "sentiment": "sentiment.v2",
+        "intent": "intent.customer_service.v2",
+        "topics": "topics.customer_service.v2",
     }
 
 
 def test_resolve_by_short_name_and_default() -> None:
     registry = ModelRegistry()
-    assert registry.resolve("intent", "banking77").id == "intent.banking77.v1"
-    assert registry.resolve("intent", "intent.clinc150.v1").id == "intent.clinc150.v1"
-    assert registry.resolve("intent", None).id == "intent.customer_service.v1"
-    assert registry.resolve("topics", "").id == "topics.customer_service.v1"
+    assert registry.resolve("intent", "banking77").id == "intent.banking77.v2"
+    assert registry.resolve("intent", "intent.clinc150.v2").id == "intent.clinc150.v2"
+    assert registry.resolve("intent", None).id == "intent.customer_service.v2"
+    assert registry.resolve("topics", "").id == "topics.customer_service.v2"
 
 
 def test_unknown_names_list_the_valid_ones() -> None:
@@ -43,5 +43,5 @@ def test_unknown_names_list_the_valid_ones() -> None:
 
 def test_missing_artifact_names_the_file(tmp_path) -> None:
     registry = ModelRegistry(artifacts_dir=tmp_path)
-    with pytest.raises(ModelNotLoadedError, match=r"sentiment/v1/head\.safetensors"):
-        registry.load("sentiment.v1")
+    with pytest.raises(ModelNotLoadedError, match=r"sentiment/v2/head\.safetensors"):
+        registry.load("sentiment.v2")

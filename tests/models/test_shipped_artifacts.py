@@ -9,6 +9,7 @@ from models.heads import LinearHead
 from models.registry import ARTIFACTS_DIR, REGISTRY, SPECS, ModelRegistry
 from models.topic_model import TopicModel
 from models.training.cards import CARD_FILE
+from models.training.embeddings import ENCODER_ID
 
 HEAD_SPECS = [s for s in SPECS if s.kind in ("sentiment", "intent")]
 INTENT_SPECS = [s for s in SPECS if s.kind == "intent"]
@@ -35,28 +36,28 @@ def test_every_spec_loads_with_its_name_version_and_card(registry: ModelRegistry
     assert (directory / CARD_FILE).is_file()
     # Artifacts are committed to git: keep them small.
     assert sum(p.stat().st_size for p in directory.iterdir()) < 1_000_000
-    assert model.metadata["encoder"] == "encoder.all-minilm-l6-v2.v1"
+    assert model.metadata["encoder"] == ENCODER_ID
 
 
 def test_sentiment_labels_are_in_the_documented_order(registry: ModelRegistry) -> None:
-    head = registry.load("sentiment.v1")
+    head = registry.load("sentiment.v2")
     assert head.labels == ("negative", "neutral", "positive")
     assert head.threshold is None
     assert head.dim == 384
 
 
 def test_intent_label_sets(registry: ModelRegistry) -> None:
-    banking = registry.load("intent.banking77.v1")
+    banking = registry.load("intent.banking77.v2")
     assert len(banking.labels) == 77
     assert {"card_arrival", "exchange_rate", "lost_or_stolen_card"} <= set(banking.labels)
 
-    clinc = registry.load("intent.clinc150.v1")
+    clinc = registry.load("intent.clinc150.v2")
     in_scope = [label for label in clinc.labels if label != "out_of_scope"]
     assert len(in_scope) == 150
     assert "oos" not in clinc.labels
     assert {"book_flight", "balance", "translate"} <= set(in_scope)
 
-    cs = registry.load("intent.customer_service.v1")
+    cs = registry.load("intent.customer_service.v2")
     dialogue_acts = {"openinggreeting", "closinggreeting", "thankyou", "confirmation", "rejection"}
     assert dialogue_acts <= set(cs.labels)
     assert {"cancel_order", "track_order", "get_refund", "reportlostcard", "out_of_scope"} <= set(cs.labels)
@@ -86,12 +87,13 @@ def test_head_probabilities_sum_to_one_and_are_batch_invariant(registry: ModelRe
 
 
 def test_topic_model_is_well_formed(registry: ModelRegistry) -> None:
-    model = registry.load("topics.customer_service.v1")
+    model = registry.load("topics.customer_service.v2")
     k = len(model.topics)
     assert k >= 5
     assert [t.id for t in model.topics] == list(range(k))
     assert len({t.label for t in model.topics}) == k
-    assert all(5 <= len(t.keywords) <= 10 and t.size > 0 and t.label for t in model.topics)
+    assert all(3 <= len(t.keywords) <= 10 and t.size > 0 and t.label for t in model.topics)
+    assert model.metadata["outlier_share"] <= 0.10
     assert model.centroids.shape == (k, 384)
     assert 0.0 < model.threshold < 1.0
     # A centroid is its own topic's nearest neighbour and clears the threshold.
@@ -103,9 +105,9 @@ def test_topic_model_is_well_formed(registry: ModelRegistry) -> None:
 
 def test_registry_ids_are_the_shipped_set() -> None:
     assert sorted(REGISTRY) == [
-        "intent.banking77.v1",
-        "intent.clinc150.v1",
-        "intent.customer_service.v1",
-        "sentiment.v1",
-        "topics.customer_service.v1",
+        "intent.banking77.v2",
+        "intent.clinc150.v2",
+        "intent.customer_service.v2",
+        "sentiment.v2",
+        "topics.customer_service.v2",
     ]

@@ -10,6 +10,7 @@ import pytest
 from models.errors import InvalidInputError, ModelNotLoadedError, NotFoundError
 from models.heads import LinearHead
 from models.registry import USER, ModelRegistry
+from models.training.embeddings import ENCODER_ID
 
 ENCODER = "encoder.test.v1"
 DIM = 8
@@ -70,7 +71,7 @@ def test_refresh_reports_added_and_removed_models(registry: ModelRegistry, user_
     assert report.added == ("intent.one.v1", "sentiment.tweets.v1")
     assert [s.id for s in report.user_models] == ["intent.one.v1", "sentiment.tweets.v1"]
     assert registry.resolve("sentiment", "tweets").id == "sentiment.tweets.v1"
-    assert registry.resolve("sentiment", None).id == "sentiment.v1"  # the default is still the built-in
+    assert registry.resolve("sentiment", None).id == "sentiment.v2"  # the default is still the built-in
     for path in sorted((user_dir / "intent" / "one" / "v1").iterdir()):
         path.unlink()
     (user_dir / "intent" / "one" / "v1").rmdir()
@@ -101,7 +102,8 @@ def test_incomplete_and_foreign_folders_are_ignored(registry: ModelRegistry, use
         ("intent", "shop.v2", "invalid model name"),
         ("intent", "../escape", "invalid model name"),
         ("intent", "", "invalid model name"),
-        ("topics", "mine", "cannot train 'topics' models"),
+        ("topics", "customer_service", "is a built-in topics model"),
+        ("emotion", "mine", "cannot train 'emotion' models"),
     ],
 )
 def test_bad_or_shadowing_names_are_refused(registry: ModelRegistry, kind: str, name: str, message: str) -> None:
@@ -143,7 +145,8 @@ def test_without_a_user_dir_only_built_ins_are_known() -> None:
 
 
 def test_built_in_artifacts_pass_the_encoder_check_of_the_shipped_encoder() -> None:
-    registry = ModelRegistry(encoder_id="encoder.all-minilm-l6-v2.v1")
+    registry = ModelRegistry(encoder_id=ENCODER_ID)
     registry.load_all()
+    # The pretrained encoder (no adapter) is another encoder: heads tuned on v2 must not run on it.
     with pytest.raises(ModelNotLoadedError, match="retrain it on the running encoder"):
-        ModelRegistry(encoder_id="encoder.finetuned.v2").load("intent.banking77.v1")
+        ModelRegistry(encoder_id="encoder.all-minilm-l6-v2.v1").load("intent.banking77.v2")

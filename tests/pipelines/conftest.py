@@ -60,7 +60,9 @@ INTENT_DATA = {
 }
 
 
-def _train_head(name: str, data: dict[str, list[str]], encoder: HashingEncoder, threshold: float | None) -> LinearHead:
+def _train_head(
+    name: str, version: str, data: dict[str, list[str]], encoder: HashingEncoder, threshold: float | None
+) -> LinearHead:
     labels = tuple(data)
     texts = [t for label in labels for t in data[label]]
     y = [label for label in labels for _ in data[label]]
@@ -68,7 +70,7 @@ def _train_head(name: str, data: dict[str, list[str]], encoder: HashingEncoder, 
     order = [list(clf.classes_).index(label) for label in labels]
     metadata = {"dialogue_acts": ["greeting"]} if "greeting" in labels else {}
     return LinearHead(
-        name, "v1", labels, clf.coef_[order], clf.intercept_[order], threshold=threshold, metadata=metadata
+        name, version, labels, clf.coef_[order], clf.intercept_[order], threshold=threshold, metadata=metadata
     )
 
 
@@ -77,14 +79,15 @@ def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("artifacts")
     enc = HashingEncoder()
     paths = {spec.id: root / spec.path for spec in SPECS}
-    _train_head("sentiment", SENTIMENT_DATA, enc, None).save(paths["sentiment.v1"])
     for spec in SPECS:
+        if spec.kind == "sentiment":
+            _train_head(spec.name, spec.version, SENTIMENT_DATA, enc, None).save(paths[spec.id])
         if spec.kind == "intent":
-            _train_head(spec.name, INTENT_DATA, enc, 0.4).save(paths[spec.id])
+            _train_head(spec.name, spec.version, INTENT_DATA, enc, 0.4).save(paths[spec.id])
     centroids = np.vstack([enc.encode(texts).mean(axis=0) for texts in INTENT_DATA.values()])
     topics = tuple(Topic(i, label, (label,), 4) for i, label in enumerate(INTENT_DATA))
-    TopicModel("topics.customer_service", "v1", topics, centroids, threshold=0.1).save(
-        paths["topics.customer_service.v1"]
+    TopicModel("topics.customer_service", "v2", topics, centroids, threshold=0.1).save(
+        paths["topics.customer_service.v2"]
     )
     return root
 

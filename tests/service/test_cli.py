@@ -91,7 +91,7 @@ def test_serve_goes_not_serving_and_exits_cleanly_on_sigterm():
             if "serving on" in line:
                 break
         start = lines[-1]
-        assert "insecure" in start and "models loaded" in start and "sentiment.v1" in start, "".join(lines)
+        assert "insecure" in start and "models loaded" in start and "sentiment.v2" in start, "".join(lines)
         port = int(re.search(r"serving on [^ ]+:(\d+) ", start).group(1))
         assert re.search(r"started in \d+\.\ds", start)
 

@@ -48,7 +48,7 @@ def test_intent_figures_match_the_offline_core(ev_stub, enricher):
         enricher=enricher,
     )
     assert response.task == "intent"
-    assert (response.model.name, response.model.version) == ("intent.banking77", "v1")
+    assert (response.model.name, response.model.version) == ("intent.banking77", "v2")
     m = response.metrics
     assert m.n == 5
     assert m.accuracy == pytest.approx(offline["accuracy"])
@@ -96,9 +96,9 @@ def test_unknown_task_is_not_found_and_later_tasks_say_which_issue(ev_stub):
     )
     assert "valid eval task names are: intent, score, sentiment, topics" in fields["config.task"]
     _, fields = expect_error(
-        lambda: ev_stub.Evaluate(stream(ev_pb.EvaluateConfig(task="topics"))), grpc.StatusCode.INVALID_ARGUMENT
+        lambda: ev_stub.Evaluate(stream(ev_pb.EvaluateConfig(task="score"))), grpc.StatusCode.INVALID_ARGUMENT
     )
-    assert "comes with the topics issue (#4)" in fields["config.task"]
+    assert "comes with the journeys issue (#5)" in fields["config.task"]
 
 
 def test_unknown_taxonomy_and_unknown_labels(ev_stub):

@@ -173,11 +173,12 @@ def test_reload_models_lists_user_models_and_reports_one_from_another_encoder(
 @pytest.mark.slow
 def test_train_sentiment_registers_a_three_label_head(tmp_path: Path, enricher: Enricher, monkeypatch) -> None:
     from models.registry import ModelRegistry
+    from pipelines.factory import encoder_id
 
     monkeypatch.setattr("pipelines.factory.build_encoder", lambda config=None: enricher.encoder)
     rows = {"negative": ["this is awful", "worst service ever", "I hate it"], "positive": ["love it", "great job"]}
     assert train(tmp_path, write_jsonl(tmp_path / "s.jsonl", rows), kind="sentiment", name="reviews") == 0
-    registry = ModelRegistry(user_dir=tmp_path / "data" / "models", encoder_id="encoder.all-minilm-l6-v2.v1")
+    registry = ModelRegistry(user_dir=tmp_path / "data" / "models", encoder_id=encoder_id(enricher.encoder))
     head = registry.load(registry.resolve("sentiment", "reviews").id)
     assert head.labels == ("negative", "neutral", "positive") and head.version == "v1"
     proba = head.predict_proba(enricher.encoder.encode(["this is awful", "love it"]))
