@@ -52,13 +52,14 @@ def load_rows(
     path: Path,
     *,
     text_field: str = "text",
-    label_field: str = "label",
+    label_field: str | None = "label",
     label_map: Mapping[str, str] | None = None,
     limit: int | None = None,
 ) -> list[LabelledRow]:
     """Read labelled rows from a .jsonl/.csv/.tsv file (the suffix picks the format).
 
     Args:
+        label_field: None reads unlabelled texts (every row's label is ""), as ``journeymine topics fit`` does.
         label_map: renames gold labels; labels it does not name are kept as they are.
         limit: read at most this many rows (the first ones), None for all.
     """
@@ -114,18 +115,28 @@ def _delimited(path: Path, delimiter: str) -> Iterator[tuple[int, dict[str, Any]
 
 
 def _row(
-    path: Path, line: int, record: Mapping[str, Any], text_field: str, label_field: str, label_map: Mapping[str, str]
+    path: Path,
+    line: int,
+    record: Mapping[str, Any],
+    text_field: str,
+    label_field: str | None,
+    label_map: Mapping[str, str],
 ) -> LabelledRow:
     where = f"{path}: line {line}"
-    for name, flag in ((text_field, "--text-field"), (label_field, "--label-field")):
+    required = ((text_field, "--text-field"), (label_field, "--label-field")) if label_field else ((text_field, ""),)
+    for name, flag in required:
         if record.get(name) is None:
             fields = ", ".join(sorted(str(k) for k in record if k is not None)) or "none"
             raise DatasetError(f"{where}: no {name!r} field (fields: {fields}); add it, or name the column with {flag}")
-    text, label = record[text_field], record[label_field]
+    text = record[text_field]
     if not isinstance(text, str):
         raise DatasetError(f"{where}: {text_field!r} must be a string, got {type(text).__name__}")
     if not text.strip():
         raise DatasetError(f"{where}: {text_field!r} is empty; remove the row or give it text")
+    if label_field is None:
+        extra = {str(k): _as_str(v) for k, v in record.items() if k != text_field and k is not None}
+        return LabelledRow(text=text, label="", fields=extra)
+    label = record[label_field]
     if isinstance(label, bool) or not isinstance(label, str | int):
         raise DatasetError(f"{where}: {label_field!r} must be a string (or an integer), got {type(label).__name__}")
     label = str(label).strip()

@@ -5,6 +5,7 @@ metrics.json              the whole result, as ``journeymine eval --json`` print
 confusion_matrix.png      rows = gold, columns = predicted, row-normalised
 reliability_diagram.png   accuracy against confidence per ECE bin
 per_class_f1.png          F1 per gold label, worst first
+topic_sizes.png           (topics) documents per topic, largest first, instead of the three plots above
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from eval.metrics import SLICE_KEYS
 
 HEADLINE_KEYS = (*SLICE_KEYS, "throughput_texts_per_s")
+TOPIC_KEYS = ("n", "n_topics", "outlier_share", "npmi", "diversity", "nmi", "ari", "fit_seconds", "assign_texts_per_s")
 # Beyond this many labels the confusion matrix drops its tick labels (they would overlap).
 MAX_TICK_LABELS = 40
 
@@ -28,11 +30,14 @@ def write_report(result: Mapping[str, Any], directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     metrics_path = directory / "metrics.json"
     metrics_path.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    plots = [
-        _confusion_png(result, directory / "confusion_matrix.png"),
-        _reliability_png(result, directory / "reliability_diagram.png"),
-        _per_class_png(result, directory / "per_class_f1.png"),
-    ]
+    if result.get("task") == "topics":
+        plots = [_topic_sizes_png(result, directory / "topic_sizes.png")]
+    else:
+        plots = [
+            _confusion_png(result, directory / "confusion_matrix.png"),
+            _reliability_png(result, directory / "reliability_diagram.png"),
+            _per_class_png(result, directory / "per_class_f1.png"),
+        ]
     report_path = directory / "report.md"
     report_path.write_text(markdown(result, [p.name for p in plots]), encoding="utf-8")
     return [report_path, metrics_path, *plots]
@@ -50,10 +55,14 @@ def headline_table(result: Mapping[str, Any]) -> list[str]:
     """Markdown rows: one column for the model, one per baseline."""
     columns = [(str(result.get("model", "model")), result)]
     columns += [(f"baseline {name}", figures) for name, figures in result.get("baselines", {}).items()]
-    keys = [k for k in HEADLINE_KEYS if any(k in figures for _, figures in columns)]
+    keys = [k for k in _keys(result) if any(k in figures for _, figures in columns)]
     lines = ["| figure | " + " | ".join(name for name, _ in columns) + " |", "|---" * (len(columns) + 1) + "|"]
     lines += [f"| {k} | " + " | ".join(_fmt(figures.get(k)) for _, figures in columns) + " |" for k in keys]
     return lines
+
+
+def _keys(result: Mapping[str, Any]) -> tuple[str, ...]:
+    return TOPIC_KEYS if result.get("task") == "topics" else HEADLINE_KEYS
 
 
 def markdown(result: Mapping[str, Any], plots: list[str]) -> str:
@@ -68,13 +77,19 @@ def markdown(result: Mapping[str, Any], plots: list[str]) -> str:
         if figures.get("trained"):
             trained = ", ".join(f"{k} {_fmt(v)}" for k, v in figures["trained"].items())
             out += [f"Baseline `{name}`: {trained}.", ""]
-    out += ["## Per class", "", "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
-    for label, c in sorted(result.get("per_class", {}).items()):
-        out.append(f"| {label} | {c['precision']:.4f} | {c['recall']:.4f} | {c['f1']:.4f} | {c['support']} |")
-    out.append("")
+    if result.get("per_class"):
+        out += ["## Per class", "", "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+        for label, c in sorted(result["per_class"].items()):
+            out.append(f"| {label} | {c['precision']:.4f} | {c['recall']:.4f} | {c['f1']:.4f} | {c['support']} |")
+        out.append("")
+    if result.get("topics"):
+        out += ["## Topics", "", "| id | label | size | keywords |", "|---|---|---|---|"]
+        for t in result["topics"]:
+            out.append(f"| {t['id']} | {t['label']} | {t['size']} | {', '.join(t['keywords'])} |")
+        out.append("")
     for field_name, values in result.get("slices", {}).items():
         out += [f"## Slices by `{field_name}`", ""]
-        keys = [k for k in HEADLINE_KEYS if any(k in v for v in values.values())]
+        keys = [k for k in _keys(result) if any(k in v for v in values.values())]
         out += ["| value | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
         out += [f"| {value} | " + " | ".join(_fmt(v.get(k)) for k in keys) + " |" for value, v in values.items()]
         out.append("")
@@ -150,6 +165,20 @@ def _per_class_png(result: Mapping[str, Any], path: Path) -> Path:
     ax.set_xlabel("F1")
     ax.tick_params(axis="y", labelsize=7 if len(ordered) > 30 else 9)
     ax.set_title(f"Per-class F1: {result.get('model')}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def _topic_sizes_png(result: Mapping[str, Any], path: Path) -> Path:
+    plt = _pyplot()
+    ordered = sorted(result.get("topics", []), key=lambda t: t["size"])
+    fig, ax = plt.subplots(figsize=(7, max(3, 0.2 * len(ordered) + 1)))
+    ax.barh([f"{t['id']}: {t['label']}" for t in ordered], [t["size"] for t in ordered], color="C0")
+    ax.set_xlabel("documents")
+    ax.tick_params(axis="y", labelsize=7 if len(ordered) > 30 else 9)
+    ax.set_title(f"Topic sizes ({result.get('n_topics')} topics, {result.get('outlier_share', 0):.1%} without one)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -2,19 +2,19 @@
 
     sentiment   document sentiment through Enricher.enrich       baselines: vader
     intent      document intent of a taxonomy, with abstention    baselines: logreg (needs training rows)
-    topics      not available yet: comes with the topics issue (#4)
+    topics      fit a topic model on the set's texts (eval.topics)  baselines: bertopic
     score       not available yet: comes with the journeys issue (#5)
 
 A task is a small object: ``check`` validates the gold labels against the model
 and says which labels to score over, ``predict`` runs the production path,
 ``baseline`` builds a reference model. ``evaluate`` is the same for every task,
-so the CLI and the Evaluate RPC share it, and topics/score slot in by adding
-an entry to ``TASKS``.
+so the CLI and the Evaluate RPC share it. A task scored as one fit of the whole set
+(topics) has ``run`` instead, and ``evaluate`` hands it the rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -25,6 +25,7 @@ from eval.baselines import Baseline, LogRegBaseline, VaderBaseline
 from eval.data import LabelledRow
 from eval.metrics import OUT_OF_SCOPE, Predictions, headline, slice_scores
 from eval.predict import encode_texts, intent_predictions, sentiment_predictions
+from models.encoder import Encoder
 from models.errors import FieldViolation, InvalidInputError, NotFoundError
 from models.training.embeddings import CachedEmbedder
 from pipelines.enrich import Enricher
@@ -44,6 +45,8 @@ class EvalConfig:
     baseline: str | None = None
     # The labelled sets are English; declaring it keeps the language gate from dropping rows.
     language: str = "en"
+    # Seed of fits made during the evaluation (topics).
+    seed: int = 42
 
 
 @dataclass
@@ -74,7 +77,11 @@ class Task(Protocol):
     ) -> Predictions: ...
 
     def baseline(
-        self, name: str, enricher: Enricher, train: Sequence[LabelledRow] | None, lock: AbstractContextManager
+        self,
+        name: str,
+        encoder: Callable[[], Encoder],
+        train: Sequence[LabelledRow] | None,
+        lock: AbstractContextManager,
     ) -> Baseline: ...
 
 
@@ -121,7 +128,11 @@ class SentimentTask:
         return sentiment_predictions(enricher, texts, scope.keep, language=config.language, lock=lock)
 
     def baseline(
-        self, name: str, enricher: Enricher, train: Sequence[LabelledRow] | None, lock: AbstractContextManager
+        self,
+        name: str,
+        encoder: Callable[[], Encoder],
+        train: Sequence[LabelledRow] | None,
+        lock: AbstractContextManager,
     ) -> Baseline:
         return VaderBaseline()
 
@@ -155,7 +166,11 @@ class IntentTask:
         return intent_predictions(enricher, stage, texts, language=config.language, lock=lock)
 
     def baseline(
-        self, name: str, enricher: Enricher, train: Sequence[LabelledRow] | None, lock: AbstractContextManager
+        self,
+        name: str,
+        encoder: Callable[[], Encoder],
+        train: Sequence[LabelledRow] | None,
+        lock: AbstractContextManager,
     ) -> Baseline:
         if not train:
             raise InvalidInputError.single(
@@ -164,10 +179,11 @@ class IntentTask:
                 "(same formats as --data), e.g. the taxonomy's training set",
             )
         # Training sets are large and reused run after run: their embeddings are cached on disk
-        # (keyed by encoder id and the exact texts), made by the shared encoder on a miss.
-        cache = CachedEmbedder(encoder_factory=lambda: _Locked(enricher, lock), encoder_id=enricher.encoder_model.id)
+        # (keyed by encoder id and the exact texts), made by the baseline's encoder on a miss.
+        model = encoder()
+        cache = CachedEmbedder(encoder_factory=lambda: _Locked(model, lock), encoder_id=f"{model.name}.{model.version}")
         texts, labels = [r.text for r in train], [r.label for r in train]
-        x = np.zeros((len(train), enricher.encoder.dim), dtype=np.float32)
+        x = np.zeros((len(train), model.dim), dtype=np.float32)
         # The training recipes cache a split either whole or as in-scope + out-of-scope lists (CLINC150's
         # train and oos_train); reuse whichever entry exists, else cache the whole list.
         groups = [list(range(len(texts)))]
@@ -176,16 +192,16 @@ class IntentTask:
         for idx in groups:
             x[idx] = cache.embed([texts[i] for i in idx], desc="logreg train encode")
         return LogRegBaseline(
-            x, labels, encode=lambda texts: encode_texts(enricher, texts, lock=lock, desc="logreg predict")
+            x, labels, encode=lambda texts: encode_texts(model, texts, lock=lock, desc="logreg predict")
         )
 
 
 class _Locked:
-    """The enricher's encoder behind its lock, for the embedding cache."""
+    """An encoder behind a lock, for the embedding cache."""
 
-    def __init__(self, enricher: Enricher, lock: AbstractContextManager) -> None:
-        self.name, self.version, self.dim = enricher.encoder.name, enricher.encoder.version, enricher.encoder.dim
-        self._encoder, self._lock = enricher.encoder, lock
+    def __init__(self, encoder: Encoder, lock: AbstractContextManager) -> None:
+        self.name, self.version, self.dim = encoder.name, encoder.version, encoder.dim
+        self._encoder, self._lock = encoder, lock
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
@@ -220,20 +236,41 @@ class UnavailableTask:
         raise self._refuse()
 
     def baseline(
-        self, name: str, enricher: Enricher, train: Sequence[LabelledRow] | None, lock: AbstractContextManager
+        self,
+        name: str,
+        encoder: Callable[[], Encoder],
+        train: Sequence[LabelledRow] | None,
+        lock: AbstractContextManager,
     ) -> Baseline:
         raise self._refuse()
 
 
-TASKS: dict[str, Task] = {
+class TopicsTask:
+    """Topic discovery: fit on the set's texts, score against the labels as categories (``eval.topics``)."""
+
+    name = "topics"
+    baselines = ("bertopic",)
+    has_out_of_scope = False
+
+    def run(
+        self, rows: Sequence[LabelledRow], config: EvalConfig, *, enricher: Enricher, lock: AbstractContextManager
+    ) -> dict[str, Any]:
+        from eval.topics import evaluate_topics
+
+        return evaluate_topics(
+            rows, enricher=enricher, seed=config.seed, baseline=config.baseline, slice_by=config.slice_by, lock=lock
+        )
+
+
+TASKS: dict[str, Task | TopicsTask] = {
     "sentiment": SentimentTask(),
     "intent": IntentTask(),
-    "topics": UnavailableTask("topics", "the topics issue (#4)"),
+    "topics": TopicsTask(),
     "score": UnavailableTask("score", "the journeys issue (#5)"),
 }
 
 
-def get_task(name: str) -> Task:
+def get_task(name: str) -> Task | TopicsTask:
     """The registered task called ``name``; NotFoundError lists the names."""
     if name not in TASKS:
         raise NotFoundError("eval task", name, list(TASKS), "task")
@@ -243,7 +280,7 @@ def get_task(name: str) -> Task:
     return task
 
 
-def check_baseline(task: Task, name: str | None) -> None:
+def check_baseline(task: Task | TopicsTask, name: str | None) -> None:
     """InvalidInputError unless ``name`` is None or one of the task's baselines."""
     if name and name not in task.baselines:
         options = ", ".join(task.baselines) or "none"
@@ -258,6 +295,7 @@ def evaluate(
     *,
     enricher: Enricher,
     baseline_train: Sequence[LabelledRow] | None = None,
+    baseline_encoder: Callable[[], Encoder] | None = None,
     lock: AbstractContextManager | None = None,
 ) -> dict[str, Any]:
     """Score the task's model (and a baseline) on ``rows``; returns one JSON-ready dict.
@@ -267,12 +305,17 @@ def evaluate(
     ``oos_recall``, ``oos_precision``, ``auroc``), ``per_class``, ``confusion``,
     ``reliability``, ``throughput_texts_per_s``, ``slices`` and ``baselines`` (name ->
     the same figures). ``lock`` guards every enricher call, so a server can share it.
+    ``baseline_encoder`` makes the encoder an embedding baseline reads (called only when one
+    runs); by default the enricher's own. The CLI and the server pass the pretrained encoder,
+    so ``logreg`` stays the issue's reference: logistic regression on all-MiniLM-L6-v2 as published.
     """
     task = get_task(config.task)
     check_baseline(task, config.baseline)
     if not rows:
         raise InvalidInputError.single("rows", "no labelled rows; send at least one")
     guard = lock if lock is not None else nullcontext()
+    if isinstance(task, TopicsTask):
+        return task.run(rows, config, enricher=enricher, lock=guard)
     gold = [r.label for r in rows]
     texts = [r.text for r in rows]
     fields = [r.fields for r in rows]
@@ -284,7 +327,7 @@ def evaluate(
     result["slices"] = slice_scores(gold, preds, fields, config.slice_by, intent=task.has_out_of_scope)
     result["baselines"] = {}
     if config.baseline:
-        baseline = task.baseline(config.baseline, enricher, baseline_train, guard)
+        baseline = task.baseline(config.baseline, baseline_encoder or (lambda: enricher.encoder), baseline_train, guard)
         bp = baseline.predict(texts, keep=scope.keep)
         figures = headline(gold, bp, intent=task.has_out_of_scope)
         figures["slices"] = slice_scores(gold, bp, fields, config.slice_by, intent=task.has_out_of_scope)

@@ -4,6 +4,10 @@ Fitting (BERTopic over the shared encoder's embeddings) lives in
 ``models/training/fit_topics.py``; serving only needs the stored representation,
 so a text's topic is a nearest-centroid lookup that is identical alone or in a batch.
 Stored as ``topics.safetensors`` (centroids) + ``topics.json`` (no pickle).
+
+A merged topic keeps the centroids of the topics folded into it (``metadata["aliases"]``, written by
+``models.training.topic_fit.merge_topics``): a text's similarity to a topic is the best over the
+topic's own centroid and its aliases, so merging two themes does not blur either.
 """
 
 from __future__ import annotations
@@ -49,12 +53,29 @@ class TopicModel:
             raise ModelNotLoadedError(
                 f"topic model {self.name}: {self.centroids.shape[0]} centroids for {len(self.topics)} topics"
             )
+        index = {t.id: i for i, t in enumerate(self.topics)}
+        aliases = [a for a in self.metadata.get("aliases", []) if int(a["merged_into"]) in index]
+        self._alias_rows = np.array([index[int(a["merged_into"])] for a in aliases], dtype=np.int64)
+        dim = self.centroids.shape[1] if self.centroids.ndim == 2 else 0
+        alias = np.asarray([a["centroid"] for a in aliases], dtype=np.float32).reshape(len(aliases), dim)
+        norms = np.linalg.norm(alias, axis=1, keepdims=True)
+        self._alias_centroids = np.ascontiguousarray(alias / np.clip(norms, 1e-12, None))
+
+    def similarities(self, embeddings: np.ndarray) -> np.ndarray:
+        """(n, topics) cosine of each embedding to each topic: its centroid, or a merged-in alias if closer."""
+        x = embeddings.astype(np.float32, copy=False)
+        sims = x @ self.centroids.T
+        if len(self._alias_rows):
+            alias_sims = x @ self._alias_centroids.T
+            for j, row in enumerate(self._alias_rows):
+                np.maximum(sims[:, row], alias_sims[:, j], out=sims[:, row])
+        return sims
 
     def assign(self, embeddings: np.ndarray, top_k: int = 1) -> list[list[tuple[Topic, float]]]:
         """Top-k topics per embedding with probabilities; empty where no centroid is close enough."""
         if len(self.topics) == 0 or embeddings.shape[0] == 0:
             return [[] for _ in range(embeddings.shape[0])]
-        sims = embeddings.astype(np.float32, copy=False) @ self.centroids.T
+        sims = self.similarities(embeddings)
         logits = sims / self.temperature
         logits -= logits.max(axis=1, keepdims=True)
         proba = np.exp(logits)

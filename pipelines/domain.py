@@ -130,6 +130,8 @@ class EnrichOptions:
     intent_taxonomy: str | None = None
     intent_top_k: int = 3
     topics_top_k: int = 1
+    # None means the registry's default topic model.
+    topic_model: str | None = None
 
 
 # --- signals ----------------------------------------------------------------------------------

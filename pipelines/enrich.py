@@ -107,9 +107,9 @@ class Enricher:
         self.sentiment = SentimentStage(
             head=registry.load(registry.resolve("sentiment", None).id), config=self.config.sentiment
         )
-        topic_spec = registry.resolve("topics", None)
-        self.topics: TopicStage | None = TopicStage(model=registry.load(topic_spec.id))
         self._intent_stages: dict[str, IntentStage] = {}
+        self._topic_stages: dict[str, TopicStage] = {}
+        self.topics: TopicStage = self.topic_stage(None)
 
     # --- lookups -------------------------------------------------------------------------------
 
@@ -120,6 +120,29 @@ class Enricher:
             self._intent_stages[spec.id] = IntentStage(head=self.registry.load(spec.id), taxonomy=spec.short_name)
         return self._intent_stages[spec.id]
 
+    def topic_stage(self, name: str | None, *, field: str = "options.topic_model") -> TopicStage:
+        """The stage for a topic model name (None: the default); NotFoundError names the valid ones."""
+        spec = self.registry.resolve("topics", name, field=field)
+        if spec.id not in self._topic_stages:
+            self._topic_stages[spec.id] = TopicStage(model=self.registry.load(spec.id))
+        return self._topic_stages[spec.id]
+
+    def stages_for(
+        self, options: EnrichOptions, *, prefix: str = "options"
+    ) -> tuple[IntentStage | None, TopicStage | None]:
+        """The intent and topic stages ``options`` ask for; a named model is resolved even when its signal is off."""
+        named_intent = (
+            self.intent_stage(options.intent_taxonomy, field=f"{prefix}.intent_taxonomy")
+            if options.intent_taxonomy
+            else None
+        )
+        named_topics = (
+            self.topic_stage(options.topic_model, field=f"{prefix}.topic_model") if options.topic_model else None
+        )
+        intent = (named_intent or self.intent_stage(None)) if SignalKind.INTENT in options.signals else None
+        topics = (named_topics or self.topics) if SignalKind.TOPICS in options.signals else None
+        return intent, topics
+
     # --- the recipe ----------------------------------------------------------------------------
 
     def enrich(
@@ -127,12 +150,11 @@ class Enricher:
     ) -> list[EnrichedInteraction]:
         """One result per interaction, in order; batched output equals one-at-a-time output."""
         options = options or EnrichOptions()
-        # A named taxonomy is resolved even when intent is not requested: a typo must not pass silently.
-        named = self.intent_stage(options.intent_taxonomy) if options.intent_taxonomy else None
-        intent = (named or self.intent_stage(None)) if SignalKind.INTENT in options.signals else None
+        # A named taxonomy or topic model is resolved even when its signal is off: a typo must not pass silently.
+        intent, topics = self.stages_for(options)
         plans = [self._plan(interaction) for interaction in interactions]
         self.analyze([p for plan in plans if plan.language.supported for p in plan.parts], options.signals)
-        return [self._assemble(plan, options, intent) for plan in plans]
+        return [self._assemble(plan, options, intent, topics) for plan in plans]
 
     def _plan(self, interaction: Interaction) -> _Plan:
         parts = parts_of(interaction)
@@ -185,7 +207,9 @@ class Enricher:
 
     # --- roll-ups ------------------------------------------------------------------------------
 
-    def _assemble(self, plan: _Plan, options: EnrichOptions, intent: IntentStage | None) -> EnrichedInteraction:
+    def _assemble(
+        self, plan: _Plan, options: EnrichOptions, intent: IntentStage | None, topics: TopicStage | None
+    ) -> EnrichedInteraction:
         interaction, parts = plan.interaction, plan.parts
         warnings: list[str] = []
         if not plan.language.supported:
@@ -199,7 +223,7 @@ class Enricher:
         customer = [pa for pa in parts if pa.part.role == SpeakerRole.CUSTOMER]
         if not customer:
             warnings.append("no customer words: document sentiment, intent and topics were not computed")
-        summary = self.summarize(parts, options, intent, transcript=is_transcript)
+        summary = self.summarize(parts, options, intent, topics, transcript=is_transcript)
         sentences: tuple[SentenceSentiment, ...] = ()
         turns: tuple[TurnSignals, ...] = ()
         if SignalKind.SENTIMENT in signals:
@@ -211,7 +235,7 @@ class Enricher:
         if is_transcript:
             turns = tuple(self.turn_signals(pa, options, intent) for pa in parts)
         entities = tuple(e for pa in parts for e in pa.entities) if SignalKind.ENTITIES in signals else ()
-        models = self._models_used(options, intent, encoded=bool(parts))
+        models = self._models_used(options, intent, topics, encoded=bool(parts))
         return EnrichedInteraction(
             interaction_id=interaction.id,
             language=plan.language,
@@ -241,6 +265,7 @@ class Enricher:
         parts: Sequence[PartAnalysis],
         options: EnrichOptions,
         intent: IntentStage | None,
+        topics_stage: TopicStage | None,
         *,
         transcript: bool,
     ) -> ConversationSummary:
@@ -258,8 +283,8 @@ class Enricher:
         weights = [pa.weight for pa in customer if pa.embedding is not None]
         if intent is not None:
             doc_intent = intent.document(embeddings, weights, options.intent_top_k)
-        if SignalKind.TOPICS in signals and self.topics is not None:
-            topics = self.topics.document_topics(embeddings, weights, options.topics_top_k)
+        if topics_stage is not None:
+            topics = topics_stage.document_topics(embeddings, weights, options.topics_top_k)
         customer_sentiment = self._document_sentiment(customer) if SignalKind.SENTIMENT in signals else None
         return ConversationSummary(len(parts), customer_sentiment, roles, trend, doc_intent, topics)
 
@@ -299,7 +324,7 @@ class Enricher:
         return self.sentiment.pool(probas, weights, evidence=evidence)
 
     def _models_used(
-        self, options: EnrichOptions, intent: IntentStage | None, *, encoded: bool
+        self, options: EnrichOptions, intent: IntentStage | None, topics: TopicStage | None, *, encoded: bool
     ) -> tuple[ModelRef, ...]:
         # spaCy segments every part, so its model always contributes.
         refs = [self.nlp_model]
@@ -310,8 +335,8 @@ class Enricher:
             refs.append(self.sentiment.model)
         if intent is not None:
             refs.append(intent.model)
-        if SignalKind.TOPICS in signals and self.topics is not None:
-            refs.append(self.topics.model)
+        if topics is not None:
+            refs.append(topics.model)
         return tuple(refs)
 
 

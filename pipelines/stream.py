@@ -26,12 +26,8 @@ class ConversationSession:
         self.enricher = enricher
         self.start = start
         self.options: EnrichOptions = start.options
-        # Resolve the taxonomy now so an unknown name fails the stream before any turn.
-        self.intent = (
-            enricher.intent_stage(start.options.intent_taxonomy, field="start.options.intent_taxonomy")
-            if SignalKind.INTENT in start.options.signals
-            else None
-        )
+        # Resolve the taxonomy and topic model now so an unknown name fails the stream before any turn.
+        self.intent, self.topics = enricher.stages_for(start.options, prefix="start.options")
         self.parts: list[PartAnalysis] = []
 
     @property
@@ -58,6 +54,6 @@ class ConversationSession:
             turn=self.enricher.turn_signals(pa, self.options, self.intent),
             sentences=sentences,
             entities=tuple(pa.entities),
-            summary=self.enricher.summarize(self.parts, self.options, self.intent, transcript=True),
+            summary=self.enricher.summarize(self.parts, self.options, self.intent, self.topics, transcript=True),
             warnings=tuple(warnings),
         )

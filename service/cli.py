@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from service import cli_eval, cli_train
+from service import cli_eval, cli_topics, cli_train
 from service.config import Settings, load_settings
 
 
@@ -74,6 +74,7 @@ def _build_parser() -> argparse.ArgumentParser:
     models.set_defaults(handler=_cmd_models, overrides=lambda args: {})
     cli_train.register(sub)
     cli_eval.register(sub)
+    cli_topics.register(sub)
     return parser
 
 

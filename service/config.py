@@ -52,6 +52,8 @@ class LimitsConfig(BaseModel):
     max_id_chars: int = Field(256, ge=1)
     # Labelled rows per Evaluate stream (and, separately, baseline training rows).
     max_eval_rows: int = Field(100_000, ge=1)
+    # Interactions per GetTopicTrends request (each is enriched in the call).
+    max_trend_interactions: int = Field(10_000, ge=1)
     # Live EnrichStreams open at once. Each holds an RPC worker thread while open, so this must stay
     # below server.max_workers, or open streams would starve every other call.
     max_concurrent_streams: int = Field(4, ge=1)

@@ -167,6 +167,7 @@ def options_from_proto(msg: svc_pb.EnrichOptions) -> EnrichOptions:
         intent_taxonomy=msg.intent_taxonomy or None,
         intent_top_k=msg.intent_top_k or DEFAULT_INTENT_TOP_K,
         topics_top_k=msg.topics_top_k or DEFAULT_TOPICS_TOP_K,
+        topic_model=msg.topic_model or None,
     )
 
 
@@ -403,4 +404,5 @@ def options_to_proto(o: EnrichOptions) -> svc_pb.EnrichOptions:
         intent_taxonomy=o.intent_taxonomy or "",
         intent_top_k=o.intent_top_k,
         topics_top_k=o.topics_top_k,
+        topic_model=o.topic_model or "",
     )

@@ -24,10 +24,10 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from pipelines.enrich import Enricher
-from pipelines.factory import build_enricher
+from pipelines.factory import build_enricher, build_pretrained_encoder
 from service.config import Settings
 from service.interceptors import ErrorInterceptor
-from service.servicers import admin, enrichment, evaluation
+from service.servicers import admin, enrichment, evaluation, topics
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +71,18 @@ def build_server(
             enrichment.EnrichmentServicer(enricher=enricher, limits=settings.limits, lock=lock)
         ),
         evaluation.SERVICE_NAME: evaluation.method_handlers(
-            evaluation.EvaluationServicer(enricher=enricher, limits=settings.limits, lock=lock)
+            evaluation.EvaluationServicer(
+                enricher=enricher,
+                limits=settings.limits,
+                lock=lock,
+                baseline_encoder=lambda: build_pretrained_encoder(settings.models.encoder),
+            )
         ),
         admin.SERVICE_NAME: admin.method_handlers(admin.ModelAdminServicer(enricher=enricher)),
-        # Later issues: JourneyService, TopicsService register here.
+        topics.SERVICE_NAME: topics.method_handlers(
+            topics.TopicsServicer(enricher=enricher, limits=settings.limits, lock=lock)
+        ),
+        # Later issues: JourneyService registers here.
     }
     for name, methods in services.items():
         server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(name, methods),))

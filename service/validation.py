@@ -139,6 +139,16 @@ def validate_stream_message(
 # --- parts --------------------------------------------------------------------------------------
 
 
+def validate_interaction(v: Violations, path: str, msg: ix_pb.Interaction, limits: LimitsConfig) -> None:
+    """Add the violations of one interaction at ``path`` (for requests of other services that carry them)."""
+    _interaction(v, path, msg, limits)
+
+
+def validate_short(v: Violations, path: str, value: str, limits: LimitsConfig) -> None:
+    """Add a violation when an id-like string at ``path`` is longer than ``max_id_chars``."""
+    _short(v, path, value, limits)
+
+
 def _interaction(v: Violations, path: str, msg: ix_pb.Interaction, limits: LimitsConfig) -> None:
     _short(v, f"{path}.id", msg.id, limits)
     _short(v, f"{path}.customer_id", msg.customer_id, limits)
@@ -265,6 +275,7 @@ def _options(v: Violations, path: str, msg: svc_pb.EnrichOptions, limits: Limits
         else:
             _enum(v, f"{path}.signals[{j}]", signal, sig_pb.Signal)
     _short(v, f"{path}.intent_taxonomy", msg.intent_taxonomy, limits)
+    _short(v, f"{path}.topic_model", msg.topic_model, limits)
     for name in ("intent_top_k", "topics_top_k"):
         k = getattr(msg, name)
         if k < 0 or k > limits.max_top_k:

@@ -12,7 +12,6 @@ import pytest
 from models.heads import softmax
 from models.training.datasets import LabelledSet, stratified_holdout
 from models.training.embeddings import CachedEmbedder, cache_key
-from models.training.fit_topics import unique_labels
 from models.training.metrics import (
     expected_calibration_error,
     fit_temperature,
@@ -21,6 +20,7 @@ from models.training.metrics import (
     predict_with_threshold,
     threshold_for_abstention,
 )
+from models.training.topic_fit import unique_labels
 from models.training.train_heads import cap_per_label, fit_calibrated, parse_only
 
 
@@ -102,7 +102,7 @@ def test_parse_only_rejects_unknown_heads() -> None:
 
 
 def test_unique_labels_extend_on_collision() -> None:
-    labels = unique_labels([["card", "lost", "stolen", "bank"], ["card", "lost", "stolen", "pin"], ["a"]])
+    labels = unique_labels([["card", "lost", "stolen", "bank"], ["card", "lost", "stolen", "pin"], ["a"]], 3)
     assert labels == ["card / lost / stolen", "card / lost / stolen / pin", "a"]
 
 

@@ -9,16 +9,18 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class EnrichOptions(_message.Message):
-    __slots__ = ("signals", "intent_taxonomy", "intent_top_k", "topics_top_k")
+    __slots__ = ("signals", "intent_taxonomy", "intent_top_k", "topics_top_k", "topic_model")
     SIGNALS_FIELD_NUMBER: _ClassVar[int]
     INTENT_TAXONOMY_FIELD_NUMBER: _ClassVar[int]
     INTENT_TOP_K_FIELD_NUMBER: _ClassVar[int]
     TOPICS_TOP_K_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_MODEL_FIELD_NUMBER: _ClassVar[int]
     signals: _containers.RepeatedScalarFieldContainer[_signals_pb2.Signal]
     intent_taxonomy: str
     intent_top_k: int
     topics_top_k: int
-    def __init__(self, signals: _Optional[_Iterable[_Union[_signals_pb2.Signal, str]]] = ..., intent_taxonomy: _Optional[str] = ..., intent_top_k: _Optional[int] = ..., topics_top_k: _Optional[int] = ...) -> None: ...
+    topic_model: str
+    def __init__(self, signals: _Optional[_Iterable[_Union[_signals_pb2.Signal, str]]] = ..., intent_taxonomy: _Optional[str] = ..., intent_top_k: _Optional[int] = ..., topics_top_k: _Optional[int] = ..., topic_model: _Optional[str] = ...) -> None: ...
 
 class EnrichRequest(_message.Message):
     __slots__ = ("interactions", "options")

@@ -1,0 +1,224 @@
+"""``journeymine topics``: fit, refit, update and edit topic models in the user model registry.
+
+    journeymine topics fit     --data FILE --name NAME [--text-field F] [--n-topics K] [--seed N]
+    journeymine topics update  --data FILE --name NAME          add topics for what the model does not explain
+    journeymine topics rename  --name NAME --topic ID --label TEXT
+    journeymine topics merge   --name NAME --topics ID [ID ...] --into ID
+
+Every command writes the next version ``<data_dir>/models/topics/<NAME>/v<N>``; a running server
+with the same ``data_dir`` uses it at once (``Enrich`` with ``options.topic_model = NAME``). ``fit``
+on a name that already has versions is a refit: topics that still exist keep their ids and labels
+(renames included), merges hold, new topics get new ids and retired ones are recorded. Texts are
+read as ``journeymine eval`` reads them (JSONL, CSV, TSV); their embeddings come from the shared
+encoder and are cached under ``<data_dir>/cache``. The recipe is ``models/training/topic_fit.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from service.config import Settings
+
+
+def register(subparsers: Any) -> None:
+    """Add ``topics fit|update|rename|merge`` to the ``journeymine`` parser's subcommands."""
+    topics = subparsers.add_parser("topics", help="fit, refit, update, rename and merge topic models")
+    commands = topics.add_subparsers(dest="topics_command", required=True, metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--name", required=True, help="topic model name: letters, digits, '_' or '-'")
+        p.add_argument("--data-dir", type=Path, metavar="DIR", help="data folder (default: settings data_dir)")
+        p.add_argument("--config", type=Path, metavar="FILE", help="TOML settings file (overrides JOURNEYMINE_CONFIG)")
+        p.set_defaults(overrides=_overrides)
+
+    for name, help_text in (
+        ("fit", "fit a topic model on a file of texts (a refit when NAME exists: ids are kept)"),
+        ("update", "add topics for the texts the latest version does not explain; existing topics stay"),
+    ):
+        p = commands.add_parser(name, help=help_text, description=help_text)
+        p.add_argument(
+            "--data", type=Path, required=True, metavar="FILE", help=".jsonl, .csv or .tsv with a text field"
+        )
+        p.add_argument("--text-field", default="text", metavar="F", help="text field / column (default text)")
+        p.add_argument("--n-topics", type=int, metavar="K", help="number of clusters (default: sqrt(n / 2), 5-100)")
+        p.add_argument("--seed", type=int, default=42, help="seed of the sample above 8,000 texts (default 42)")
+        common(p)
+        p.set_defaults(handler=_cmd_fit if name == "fit" else _cmd_update)
+    p = commands.add_parser("rename", help="give a topic a label of your own (kept on refits)")
+    p.add_argument("--topic", type=int, required=True, metavar="ID", help="topic id")
+    p.add_argument("--label", required=True, help="the new label")
+    common(p)
+    p.set_defaults(handler=_cmd_rename)
+    p = commands.add_parser("merge", help="fold topics into one (kept on refits)")
+    p.add_argument("--topics", type=int, nargs="+", required=True, metavar="ID", help="topic ids to fold")
+    p.add_argument("--into", type=int, required=True, metavar="ID", help="the topic that absorbs them")
+    common(p)
+    p.set_defaults(handler=_cmd_merge)
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {"data_dir": args.data_dir} if args.data_dir is not None else {}
+
+
+def _fail(args: argparse.Namespace, exc: Exception) -> int:
+    print(f"journeymine topics {args.topics_command}: error: {exc}", file=sys.stderr)
+    return 2
+
+
+def _registry(settings: Settings) -> Any:
+    from models.registry import ARTIFACTS_DIR, ModelRegistry
+
+    return ModelRegistry(
+        artifacts_dir=settings.models.artifacts_dir or ARTIFACTS_DIR, user_dir=settings.user_models_dir
+    )
+
+
+def _embed(args: argparse.Namespace, settings: Settings) -> tuple[list[Any], Any, str]:
+    from eval.data import load_rows
+    from models.training.embeddings import CachedEmbedder
+    from pipelines.factory import build_encoder, encoder_id
+
+    rows = load_rows(args.data, text_field=args.text_field, label_field=None)
+    encoder = build_encoder(settings.models.encoder)
+    embedder = CachedEmbedder(
+        cache_dir=settings.data_dir / "cache" / "embeddings",
+        encoder_factory=lambda: encoder,
+        encoder_id=encoder_id(encoder),
+    )
+    return rows, embedder.embed([r.text for r in rows], desc="encode"), encoder_id(encoder)
+
+
+def _command_line(args: argparse.Namespace) -> str:
+    parts = ["journeymine", "topics", args.topics_command, "--name", args.name]
+    for flag in ("data", "text_field", "n_topics", "seed", "topic", "label", "into"):
+        value = getattr(args, flag, None)
+        if value is not None:
+            parts += [f"--{flag.replace('_', '-')}", str(value)]
+    if getattr(args, "topics", None):
+        parts += ["--topics", *map(str, args.topics)]
+    return shlex.join(parts)
+
+
+def _publish(
+    registry: Any, args: argparse.Namespace, build: Callable[[str], Any], describe: Callable[[Any], list[str]]
+) -> int:
+    from pipelines.topic_admin import publish
+
+    spec, model = publish(registry, args.name, build, command=_command_line(args))
+    _report(registry, spec, model, describe(model))
+    return 0
+
+
+def _report(registry: Any, spec: Any, model: Any, lines: list[str]) -> None:
+    print(f"saved {spec.id} ({len(model.topics)} topics) -> {registry.path_of(spec)}")
+    for line in lines:
+        print(f"  {line}")
+
+
+def _cmd_fit(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.data import DatasetError
+    from models.errors import JourneymineError
+    from models.training.topic_fit import TopicFitConfig, fit_topic_model
+    from pipelines.topic_admin import latest_user_topic_model
+
+    began = time.perf_counter()
+    registry = _registry(settings)
+    try:
+        registry.validate_user_name("topics", args.name)
+        config = TopicFitConfig(seed=args.seed, n_topics=args.n_topics)
+        previous = latest_user_topic_model(registry, args.name)
+        rows, x, enc_id = _embed(args, settings)
+        texts = [r.text for r in rows]
+        meta = {"encoder": enc_id, "source": "user", "trained_on": [str(args.data)], "rows": len(rows)}
+
+        def build(version: str) -> Any:
+            fit = fit_topic_model(
+                texts, x, name=f"topics.{args.name}", version=version, config=config, previous=previous, metadata=meta
+            )
+            return fit.model
+
+        def describe(model: Any) -> list[str]:
+            lines = [
+                f"{model.metadata['outlier_share']:.1%} of {len(texts)} texts without a topic (threshold "
+                f"{model.threshold:.3f}); {time.perf_counter() - began:.1f}s"
+            ]
+            lineage = model.metadata.get("lineage")
+            if lineage:
+                lines.append(
+                    f"refit of {lineage['previous']}: {len(lineage['kept'])} topics kept, {len(lineage['new'])} new "
+                    f"{lineage['new']}, {len(lineage['retired'])} retired {lineage['retired']}"
+                )
+            lines.append(f'use it: Enrich with options.topic_model = "{args.name}"')
+            return lines
+
+        return _publish(registry, args, build, describe)
+    except (JourneymineError, DatasetError, ValueError, FileExistsError) as exc:
+        return _fail(args, exc)
+
+
+def _cmd_update(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.data import DatasetError
+    from models.errors import JourneymineError
+    from models.training.topic_fit import TopicFitConfig, partial_update
+    from pipelines.topic_admin import latest_user_topic_model
+
+    registry = _registry(settings)
+    try:
+        previous = latest_user_topic_model(registry, args.name)
+        if previous is None:
+            raise ValueError(f"no topic model {args.name!r} to update; fit one first (journeymine topics fit)")
+        rows, x, _ = _embed(args, settings)
+        texts = [r.text for r in rows]
+        result: dict[str, Any] = {}
+
+        def build(version: str) -> Any:
+            update = partial_update(
+                previous, texts, x, version=version, config=TopicFitConfig(seed=args.seed, n_topics=args.n_topics)
+            )
+            result["update"] = update
+            return update.model
+
+        def describe(model: Any) -> list[str]:
+            update = result["update"]
+            return [f"{update.unexplained} of {len(texts)} texts unexplained; new topics: {list(update.new_ids)}"]
+
+        return _publish(registry, args, build, describe)
+    except (JourneymineError, DatasetError, ValueError, FileExistsError) as exc:
+        return _fail(args, exc)
+
+
+def _edit(args: argparse.Namespace, settings: Settings, what: str) -> int:
+    from models.errors import JourneymineError
+    from pipelines import topic_admin
+
+    registry = _registry(settings)
+    try:
+        registry.validate_user_name("topics", args.name)
+        if topic_admin.latest_user_topic_model(registry, args.name) is None:
+            raise ValueError(f"no topic model {args.name!r}; fit one first (journeymine topics fit)")
+        if args.topics_command == "rename":
+            spec, model = topic_admin.rename(
+                registry, args.name, args.topic, args.label, command=_command_line(args), field="--name"
+            )
+        else:
+            spec, model = topic_admin.merge(
+                registry, args.name, args.topics, args.into, command=_command_line(args), field="--name"
+            )
+    except (JourneymineError, ValueError, FileExistsError) as exc:
+        return _fail(args, exc)
+    _report(registry, spec, model, [what])
+    return 0
+
+
+def _cmd_rename(args: argparse.Namespace, settings: Settings) -> int:
+    return _edit(args, settings, f"topic {args.topic} is now {args.label!r}")
+
+
+def _cmd_merge(args: argparse.Namespace, settings: Settings) -> int:
+    return _edit(args, settings, f"topics {sorted(set(args.topics) - {args.into})} merged into {args.into}")
