@@ -240,6 +240,32 @@ def load_sentiment_corpus(root: Path, *, seed: int = DEFAULT_SEED) -> dict[str, 
     }
 
 
+# MultiDoGo dialogue acts that are politeness or procedure, not an opinion about the service.
+SMALL_TALK_ACTS: tuple[str, ...] = ("openinggreeting", "closinggreeting", "thankyou", "confirmation")
+SMALL_TALK_MAX_WORDS = 6
+
+
+def load_small_talk(root: Path) -> dict[str, LabelledSet]:
+    """Customer small talk labelled neutral: MultiDoGo turns of the ``SMALL_TALK_ACTS`` of at most 6 words.
+
+    Distinct texts (case-insensitive) per split; dev keeps only texts absent from train. The target domain's
+    "hi", "thanks", "ok", "bye" carry no sentiment about the experience, while GoEmotions labels gratitude
+    positive; these rows teach the shipped sentiment head the service's convention.
+    """
+    mdg = load_multidogo(root)
+    seen: set[str] = set()
+    splits: dict[str, LabelledSet] = {}
+    for split in ("train", "dev"):
+        texts: list[str] = []
+        for text, label in zip(mdg[split].texts, mdg[split].labels, strict=True):
+            key = text.strip().lower()
+            if label in SMALL_TALK_ACTS and len(key.split()) <= SMALL_TALK_MAX_WORDS and key and key not in seen:
+                seen.add(key)
+                texts.append(text.strip())
+        splits[split] = LabelledSet(texts, ["neutral"] * len(texts))
+    return splits
+
+
 # As stated in each folder's SOURCE.md; model cards quote these.
 LICENSES: dict[str, str] = {
     "banking77": "CC BY 4.0",

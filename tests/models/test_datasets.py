@@ -102,3 +102,15 @@ def test_sentiment_corpus_trains_on_80_percent_of_dynasent_r1_and_holds_out_the_
     assert not set(heldout.texts) & set(corpus["train"].texts[36172:])
     assert corpus["dev"].texts == ds.load_goemotions_3class(DATASETS)["dev"].texts
     assert ds.load_sentiment_corpus(DATASETS, seed=42)["dynasent_r1_heldout"].texts == heldout.texts
+
+
+@needs_datasets
+def test_small_talk_is_short_distinct_neutral_and_dev_is_unseen() -> None:
+    talk = ds.load_small_talk(DATASETS)
+    train, dev = talk["train"], talk["dev"]
+    assert len(train) > 1000 and len(dev) > 100
+    assert set(train.labels) == set(dev.labels) == {"neutral"}
+    assert all(len(t.split()) <= ds.SMALL_TALK_MAX_WORDS for t in train.texts + dev.texts)
+    lowered = [t.lower() for t in train.texts]
+    assert len(set(lowered)) == len(lowered) and not set(lowered) & {t.lower() for t in dev.texts}
+    assert {"thanks", "hi"} <= set(lowered)

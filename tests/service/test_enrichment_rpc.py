@@ -358,3 +358,19 @@ def test_streams_over_the_limit_are_refused_and_freed_on_close(stub):
         assert list(responses) == []
     start = svc_pb.EnrichStreamRequest(start=svc_pb.StreamStart(interaction_id="d"))
     assert list(stub.EnrichStream(iter([start]))) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("hi", sig_pb.SENTIMENT_LABEL_NEUTRAL),
+        ("thanks", sig_pb.SENTIMENT_LABEL_NEUTRAL),
+        ("ok", sig_pb.SENTIMENT_LABEL_NEUTRAL),
+        ("bye", sig_pb.SENTIMENT_LABEL_NEUTRAL),
+        ("Thank you so much, you were very helpful!", POSITIVE),
+        ("I was charged twice and nobody answers my emails.", NEGATIVE),
+    ],
+)
+def test_small_talk_is_neutral_and_opinions_are_not(stub, text, label):
+    # The shipped sentiment head learns the convention from MultiDoGo small talk (models/artifacts/sentiment).
+    assert stub.Enrich(request_of(text_interaction(text))).results[0].sentiment.label == label
