@@ -10,7 +10,7 @@ PORT   ?= 50051
 DATASETS ?= ../shared/datasets
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads fit-topics bench clean
+.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads fit-topics bench bench-topics clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ fit-topics: $(STAMP) ## refit the bundled topic model from $(DATASETS)
 
 bench: $(STAMP) ## in-process enrichment throughput, encoder passes per text, resident memory
 	$(PY) -m eval.bench_enrich
+
+bench-topics: $(STAMP) ## topic fit on ~45k texts, refit id stability, assignment speed, emerging topics (needs $(DATASETS))
+	$(PY) -m eval.bench_topics --datasets $(DATASETS)
 
 clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .cache

@@ -1,6 +1,6 @@
 """``journeymine topics``: fit, refit, update and edit topic models in the user model registry.
 
-    journeymine topics fit     --data FILE --name NAME [--text-field F] [--n-topics K] [--seed N]
+    journeymine topics fit     --data FILE --name NAME [--text-field F] [--n-topics K]
     journeymine topics update  --data FILE --name NAME          add topics for what the model does not explain
     journeymine topics rename  --name NAME --topic ID --label TEXT
     journeymine topics merge   --name NAME --topics ID [ID ...] --into ID
@@ -47,7 +47,6 @@ def register(subparsers: Any) -> None:
         )
         p.add_argument("--text-field", default="text", metavar="F", help="text field / column (default text)")
         p.add_argument("--n-topics", type=int, metavar="K", help="number of clusters (default: sqrt(n / 2), 5-100)")
-        p.add_argument("--seed", type=int, default=42, help="seed of the sample above 8,000 texts (default 42)")
         common(p)
         p.set_defaults(handler=_cmd_fit if name == "fit" else _cmd_update)
     p = commands.add_parser("rename", help="give a topic a label of your own (kept on refits)")
@@ -96,7 +95,7 @@ def _embed(args: argparse.Namespace, settings: Settings) -> tuple[list[Any], Any
 
 def _command_line(args: argparse.Namespace) -> str:
     parts = ["journeymine", "topics", args.topics_command, "--name", args.name]
-    for flag in ("data", "text_field", "n_topics", "seed", "topic", "label", "into"):
+    for flag in ("data", "text_field", "n_topics", "topic", "label", "into"):
         value = getattr(args, flag, None)
         if value is not None:
             parts += [f"--{flag.replace('_', '-')}", str(value)]
@@ -131,7 +130,7 @@ def _cmd_fit(args: argparse.Namespace, settings: Settings) -> int:
     registry = _registry(settings)
     try:
         registry.validate_user_name("topics", args.name)
-        config = TopicFitConfig(seed=args.seed, n_topics=args.n_topics)
+        config = TopicFitConfig(n_topics=args.n_topics)
         previous = latest_user_topic_model(registry, args.name)
         rows, x, enc_id = _embed(args, settings)
         texts = [r.text for r in rows]
@@ -178,9 +177,7 @@ def _cmd_update(args: argparse.Namespace, settings: Settings) -> int:
         result: dict[str, Any] = {}
 
         def build(version: str) -> Any:
-            update = partial_update(
-                previous, texts, x, version=version, config=TopicFitConfig(seed=args.seed, n_topics=args.n_topics)
-            )
+            update = partial_update(previous, texts, x, version=version, config=TopicFitConfig(n_topics=args.n_topics))
             result["update"] = update
             return update.model
 

@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         np.asarray(embeddings),
         name="topics.customer_service",
         version=VERSION,
-        config=TopicFitConfig(seed=args.seed),
+        config=TopicFitConfig(),
         metadata={"encoder": ENCODER_ID, "seed": args.seed, "corpus": dict(sorted(Counter(corpus.sources).items()))},
     )
     out = args.out / OUT_DIR

@@ -4,11 +4,12 @@ The recipe is BERTopic's (embed -> reduce -> cluster -> represent), with the cho
 service can live with, each a named step below:
 
 ``cluster``    Ward agglomerative clustering of the L2-normalised encoder embeddings (no UMAP, no
-               HDBSCAN). It has no random step, so a corpus of up to ``sample_max`` documents gets
-               the same topics on every refit whatever the seed, and it cannot dump documents in an
-               outlier topic or collapse to two clusters. Larger corpora are clustered on a seeded
-               sample of ``sample_max`` documents; the rest join their nearest cluster. The number
-               of topics is ``n_topics`` or, by default, ``auto_n_topics(n)``.
+               HDBSCAN). It has no random step, so the same texts always give the same topics, and
+               it cannot dump documents in an outlier topic or collapse to two clusters. Larger
+               corpora are clustered on the ``sample_max`` texts with the smallest BLAKE2 hashes (a
+               sample that depends on the texts alone, so a refit on a corpus that grew keeps most
+               of it); the rest join their nearest cluster. The number of topics is ``n_topics`` or,
+               by default, ``auto_n_topics(n)``.
 ``represent``  BERTopic in manual mode (``BaseDimensionalityReduction`` + ``BaseCluster``, the clusters
                passed as ``y``) computes c-TF-IDF (frequent words reduced); a word that ranks in
                several topics' lists is kept by the topic where it scores highest, so keywords and
@@ -23,8 +24,11 @@ service can live with, each a named step below:
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,7 +54,6 @@ TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]+\b"
 class TopicFitConfig:
     """Everything that decides a fit; recorded in the model's metadata."""
 
-    seed: int = 42
     n_topics: int | None = None  # None: auto_n_topics(len(corpus))
     min_topic_size: int | None = None  # None: max(3, n // 500)
     max_unassigned: float = 0.10
@@ -80,8 +83,19 @@ class TopicFit:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def cluster(embeddings: np.ndarray, n_topics: int, *, seed: int, sample_max: int = SAMPLE_MAX) -> np.ndarray:
-    """Ward clusters 0..n_topics-1 per row; above ``sample_max`` rows, Ward on a seeded sample + nearest centroid."""
+def hash_sample(texts: Sequence[str], size: int) -> np.ndarray:
+    """Sorted indices of the ``size`` texts with the smallest BLAKE2b hashes: a sample with no random step."""
+    digests = [hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest() for t in texts]
+    return np.sort(np.array(sorted(range(len(texts)), key=lambda i: (digests[i], i))[:size], dtype=np.int64))
+
+
+def cluster(
+    embeddings: np.ndarray, n_topics: int, *, texts: Sequence[str] | None = None, sample_max: int = SAMPLE_MAX
+) -> np.ndarray:
+    """Ward clusters 0..n_topics-1 per row; above ``sample_max`` rows, Ward on a hash sample + nearest centroid.
+
+    Without ``texts`` the sample is evenly spaced rows.
+    """
     from sklearn.cluster import AgglomerativeClustering
 
     x = _normalise(embeddings)
@@ -89,7 +103,12 @@ def cluster(embeddings: np.ndarray, n_topics: int, *, seed: int, sample_max: int
     k = min(n_topics, n)
     if k < 2:
         return np.zeros(n, dtype=np.int64)
-    sample = np.arange(n) if n <= sample_max else np.sort(np.random.default_rng(seed).choice(n, sample_max, False))
+    if n <= sample_max:
+        sample = np.arange(n)
+    elif texts is not None:
+        sample = hash_sample(texts, sample_max)
+    else:
+        sample = np.linspace(0, n - 1, sample_max).round().astype(np.int64)
     labels = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(x[sample]).astype(np.int64)
     if n <= sample_max:
         return labels
@@ -123,7 +142,26 @@ def represent(
     for cluster_id, topic_id in zip(clusters.tolist(), model.topics_, strict=True):
         rename.setdefault(int(topic_id), int(cluster_id))
     pools = {rename[t]: [(w, float(s)) for w, s in (model.get_topic(t) or []) if w] for t in rename}
-    return dedupe_keywords(pools, config.n_keywords)
+    return dedupe_keywords(common_words(texts, clusters, pools), config.n_keywords)
+
+
+def common_words(
+    texts: Sequence[str], clusters: np.ndarray, pools: dict[int, list[tuple[str, float]]]
+) -> dict[int, list[tuple[str, float]]]:
+    """Each topic's pool without words found in fewer than max(2, 5 %) of its documents (typos, names, one-offs).
+
+    c-TF-IDF rewards words rare elsewhere, so a single document's misspelling can top a small topic;
+    a keyword must be shared by the topic's documents. A topic left with fewer than 3 words keeps its pool.
+    """
+    pattern = re.compile(TOKEN_PATTERN)
+    out: dict[int, list[tuple[str, float]]] = {}
+    for topic, words in pools.items():
+        members = np.flatnonzero(clusters == topic)
+        df = Counter(w for i in members for w in set(pattern.findall(texts[int(i)].lower())))
+        floor = max(2, math.ceil(0.05 * len(members)))
+        kept = [(w, score) for w, score in words if df[w] >= floor]
+        out[topic] = kept if len(kept) >= 3 else words
+    return out
 
 
 def dedupe_keywords(pools: dict[int, list[tuple[str, float]]], n_keywords: int) -> dict[int, list[str]]:
@@ -182,7 +220,7 @@ def fit_topic_model(
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     k = config.n_topics or auto_n_topics(n)
-    clusters = cluster(x, k, seed=config.seed, sample_max=config.sample_max)
+    clusters = cluster(x, k, texts=texts, sample_max=config.sample_max)
     seconds["cluster"] = time.perf_counter() - started
 
     started = time.perf_counter()

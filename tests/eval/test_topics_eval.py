@@ -34,8 +34,9 @@ def test_topics_figures_stability_and_slices(enricher):
     # The three themes are separable even for a hashing encoder: every theme lands in its own topics.
     assert result["nmi"] > 0.6 and result["ari"] > 0.3
     assert 0.0 <= result["diversity"] <= 1.0 and -1.0 <= result["npmi"] <= 1.0
-    # No random step below the sample size: a refit with another seed keeps every document's topic id.
-    assert result["stability"] == {"refit_seed": 43, "docs_same_id": 1.0, "ids_kept": 1.0}
+    # A refit on 90 % of the texts keeps the topics: every id, and the id of (almost) every text.
+    assert result["stability"]["refit_share"] == 0.9 and result["stability"]["ids_kept"] == 1.0
+    assert result["stability"]["docs_same_id"] >= 0.9
     assert result["assign_texts_per_s"] > 0 and result["n_topics"] == len(result["topics"])
     assert set(result["slices"]["channel"]) == {"chat", "email"}
     assert result["slices"]["channel"]["chat"]["n"] == 18

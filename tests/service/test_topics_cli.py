@@ -75,7 +75,7 @@ def test_fit_refit_edit_and_update_are_used_by_a_running_server(
 
     # A refit keeps the ids; a rename survives it.
     assert topics(tmp_path, "rename", "--topic", str(card_topic), "--label", "Lost or stolen cards") == 0
-    assert topics(tmp_path, "fit", "--data", str(data), "--n-topics", "4", "--seed", "7") == 0
+    assert topics(tmp_path, "fit", "--data", str(data), "--n-topics", "4") == 0
     out = capsys.readouterr().out
     assert "refit of topics.support.v2: 4 topics kept, 0 new [], 0 retired []" in out
     found, models = enrich_topics(live, "someone stole my card", "support")
