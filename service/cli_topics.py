@@ -4,11 +4,14 @@
     journeymine topics update  --data FILE --name NAME          add topics for what the model does not explain
     journeymine topics rename  --name NAME --topic ID --label TEXT
     journeymine topics merge   --name NAME --topics ID [ID ...] --into ID
+    journeymine topics trends  --data FILE [--model NAME] [--bucket day|week] [--by-channel] [--json]
 
 Every command writes the next version ``<data_dir>/models/topics/<NAME>/v<N>``; a running server
 with the same ``data_dir`` uses it at once (``Enrich`` with ``options.topic_model = NAME``). ``fit``
 on a name that already has versions is a refit: topics that still exist keep their ids and labels
-(renames included), merges hold, new topics get new ids and retired ones are recorded. Texts are
+(renames included), merges hold, new topics get new ids and retired ones are recorded. ``trends``
+reads interactions (one JSON object per line, the gRPC contract's ``Interaction`` in its JSON form,
+each with ``occurred_at``), enriches them and prints what ``TopicsService.GetTopicTrends`` returns. Texts are
 read as ``journeymine eval`` reads them (JSONL, CSV, TSV); their embeddings come from the shared
 encoder and are cached under ``<data_dir>/cache``. The recipe is ``models/training/topic_fit.py``.
 """
@@ -49,6 +52,17 @@ def register(subparsers: Any) -> None:
         p.add_argument("--n-topics", type=int, metavar="K", help="number of clusters (default: sqrt(n / 2), 5-100)")
         common(p)
         p.set_defaults(handler=_cmd_fit if name == "fit" else _cmd_update)
+    p = commands.add_parser("trends", help="topic counts, share and sentiment over time; emerging topics")
+    p.add_argument("--data", type=Path, required=True, metavar="FILE", help="JSONL of Interaction messages")
+    p.add_argument("--model", metavar="NAME", help="topic model (default: the default one)")
+    p.add_argument("--bucket", choices=("day", "week"), default="day", help="period of the trends (default day)")
+    p.add_argument("--by-channel", action="store_true", help="split the trends per channel")
+    p.add_argument("--window-days", type=int, default=0, metavar="N", help="emerging test window (default 7)")
+    p.add_argument("--baseline-days", type=int, default=0, metavar="N", help="emerging test baseline (default 28)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (default: a summary)")
+    p.add_argument("--data-dir", type=Path, metavar="DIR", help="data folder (default: settings data_dir)")
+    p.add_argument("--config", type=Path, metavar="FILE", help="TOML settings file (overrides JOURNEYMINE_CONFIG)")
+    p.set_defaults(handler=_cmd_trends, overrides=_overrides)
     p = commands.add_parser("rename", help="give a topic a label of your own (kept on refits)")
     p.add_argument("--topic", type=int, required=True, metavar="ID", help="topic id")
     p.add_argument("--label", required=True, help="the new label")
@@ -219,3 +233,94 @@ def _cmd_rename(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_merge(args: argparse.Namespace, settings: Settings) -> int:
     return _edit(args, settings, f"topics {sorted(set(args.topics) - {args.into})} merged into {args.into}")
+
+
+def read_interactions(path: Path) -> tuple[list[Any], list[int]]:
+    """Interaction messages from a JSONL file, with the line each came from; ValueError names a bad line."""
+    from google.protobuf import json_format
+
+    from journeymine.v1 import interaction_pb2 as ix_pb
+
+    messages, lines = [], []
+    if not path.is_file():
+        raise ValueError(f"{path}: file not found")
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                messages.append(json_format.Parse(line, ix_pb.Interaction()))
+            except json_format.ParseError as exc:
+                raise ValueError(
+                    f"{path}: line {number}: not an Interaction in JSON form ({exc}); e.g. "
+                    '{"id": "t1", "channel": "CHANNEL_CHAT", "occurredAt": "2026-11-30T10:00:00Z", "text": "..."}'
+                ) from None
+            lines.append(number)
+    if not messages:
+        raise ValueError(f"{path}: no interactions")
+    return messages, lines
+
+
+def _cmd_trends(args: argparse.Namespace, settings: Settings) -> int:
+    import re
+
+    from google.protobuf import json_format
+    from tqdm import tqdm
+
+    from journeymine.v1 import topics_service_pb2 as tp_pb
+    from models.errors import InvalidInputError, JourneymineError
+    from pipelines import topic_trends
+    from pipelines.factory import build_enricher
+    from service.convert import interaction_from_proto
+    from service.servicers.topics import emerging_config, trends_to_proto
+    from service.topics_validation import validate_trends
+
+    try:
+        messages, lines = read_interactions(args.data)
+        bucket = tp_pb.TREND_BUCKET_WEEK if args.bucket == "week" else tp_pb.TREND_BUCKET_DAY
+        request = tp_pb.GetTopicTrendsRequest(
+            model=args.model or "",
+            interactions=messages,
+            bucket=bucket,
+            by_channel=args.by_channel,
+            window_days=args.window_days,
+            baseline_days=args.baseline_days,
+        )
+        try:
+            # A file is not a request: the per-request cap does not apply, every other limit does.
+            limits = settings.limits.model_copy(update={"max_trend_interactions": len(messages)})
+            validate_trends(request, limits)
+        except InvalidInputError as exc:
+            first = exc.violations[0]
+            match = re.match(r"^interactions\[(\d+)\]\.?(.*)$", first.field)
+            where = f"line {lines[int(match.group(1))]}: {match.group(2)}" if match else first.field
+            raise ValueError(f"{args.data}: {where}: {first.description}") from None
+        enricher = build_enricher(
+            config=settings.enrich,
+            encoder_config=settings.models.encoder,
+            artifacts_dir=settings.models.artifacts_dir,
+            user_dir=settings.user_models_dir,
+        )
+        stage = enricher.topic_stage(args.model or None, field="--model")
+        with tqdm(total=len(messages), desc="enrich", unit="interaction", file=sys.stderr) as bar:
+            events = topic_trends.enriched_events(
+                enricher,
+                [interaction_from_proto(m) for m in messages],
+                topic_model=args.model or None,
+                progress=bar.update,
+            )
+        reply = trends_to_proto(stage.model, events, args.bucket, args.by_channel, emerging_config(request))
+    except (JourneymineError, ValueError) as exc:
+        return _fail(args, exc)
+    if args.json:
+        print(json_format.MessageToJson(reply, indent=None, preserving_proto_field_name=True))
+        return 0
+    print(f"{reply.interactions} interactions, topic model {reply.model} {reply.version}")
+    print("most negative topics:")
+    for t in list(reply.topic_sentiment)[:5]:
+        print(f"  {t.topic_id:>4}  {t.label:40.40}  n={t.count:<5} mean sentiment {t.mean_score:+.2f}")
+    print("emerging topics:" if reply.emerging else "emerging topics: none")
+    for e in reply.emerging:
+        growth = f"{e.growth:.1f}x" if e.HasField("growth") else "new"
+        print(f"  {e.topic_id:>4}  {e.label:40.40}  {e.window_count} in the window ({growth}), p={e.p_value:.2g}")
+    return 0

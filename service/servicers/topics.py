@@ -16,6 +16,7 @@ from journeymine.v1 import topics_service_pb2 as tp_pb
 from journeymine.v1 import topics_service_pb2_grpc as tp_grpc
 from models.topic_model import TopicModel
 from pipelines import topic_admin, topic_trends
+from pipelines.domain import ModelRef
 from pipelines.enrich import Enricher
 from service import handlers
 from service.config import LimitsConfig
@@ -63,62 +64,11 @@ class TopicsServicer(tp_grpc.TopicsServiceServicer):
     ) -> tp_pb.GetTopicTrendsResponse:
         request = validate_trends(request, self.limits)
         interactions = [interaction_from_proto(m) for m in request.interactions]
-        defaults = topic_trends.EmergingConfig()
-        config = topic_trends.EmergingConfig(
-            window=timedelta(days=request.window_days) if request.window_days else defaults.window,
-            baseline=timedelta(days=request.baseline_days) if request.baseline_days else defaults.baseline,
-            alpha=request.alpha or defaults.alpha,
-            min_count=request.min_count or defaults.min_count,
-        )
+        config = emerging_config(request)
         with self._lock:
             stage = self.enricher.topic_stage(request.model or None, field="model")
             events = topic_trends.enriched_events(self.enricher, interactions, topic_model=request.model or None)
-        bucket = BUCKETS[request.bucket]
-        return tp_pb.GetTopicTrendsResponse(
-            model=stage.model.name,
-            version=stage.model.version,
-            interactions=len(events),
-            trends=[
-                tp_pb.TrendPoint(
-                    period=p.period,
-                    channel=p.channel,
-                    topic_id=p.topic_id,
-                    label=p.label,
-                    count=p.count,
-                    share=p.share,
-                    mean_sentiment=p.mean_sentiment,
-                )
-                for p in topic_trends.trends(events, bucket=bucket, by_channel=request.by_channel)
-            ],
-            topic_sentiment=[
-                tp_pb.TopicSentiment(
-                    topic_id=t.topic_id,
-                    label=t.label,
-                    count=t.count,
-                    mean_score=t.mean_score,
-                    negative_share=t.negative_share,
-                    by_role=[
-                        tp_pb.TopicRoleSentiment(role=r.role, count=r.count, mean_score=r.mean_score) for r in t.by_role
-                    ],
-                )
-                for t in topic_trends.topic_sentiment(events)
-            ],
-            emerging=[
-                tp_pb.EmergingTopic(
-                    topic_id=e.topic_id,
-                    label=e.label,
-                    window_count=e.window_count,
-                    window_share=e.window_share,
-                    baseline_count=e.baseline_count,
-                    baseline_share=e.baseline_share,
-                    growth=e.growth,
-                    z=e.z,
-                    p_value=e.p_value,
-                    samples=list(e.samples),
-                )
-                for e in topic_trends.emerging(events, config)
-            ],
-        )
+        return trends_to_proto(stage.model, events, BUCKETS[request.bucket], request.by_channel, config)
 
     def RenameTopic(
         self, request: tp_pb.RenameTopicRequest | UndecodableRequest, context: grpc.ServicerContext
@@ -138,6 +88,72 @@ class TopicsServicer(tp_grpc.TopicsServiceServicer):
         command = f"TopicsService.MergeTopics(model={request.model!r}, topic_ids={ids}, into={request.into})"
         _, model = topic_admin.merge(self.enricher.registry, request.model, ids, request.into, command=command)
         return tp_pb.TopicEditResponse(model=model.name, version=model.version, topics=topic_infos(model))
+
+
+def emerging_config(request: tp_pb.GetTopicTrendsRequest) -> topic_trends.EmergingConfig:
+    """The emerging-topic test's settings of a request; zero fields take the defaults."""
+    defaults = topic_trends.EmergingConfig()
+    return topic_trends.EmergingConfig(
+        window=timedelta(days=request.window_days) if request.window_days else defaults.window,
+        baseline=timedelta(days=request.baseline_days) if request.baseline_days else defaults.baseline,
+        alpha=request.alpha or defaults.alpha,
+        min_count=request.min_count or defaults.min_count,
+    )
+
+
+def trends_to_proto(
+    model: ModelRef,
+    events: list[topic_trends.TopicEvent],
+    bucket: str,
+    by_channel: bool,
+    config: topic_trends.EmergingConfig,
+) -> tp_pb.GetTopicTrendsResponse:
+    """Roll ``events`` up (trends, topic sentiment, emerging topics) into the wire message."""
+    return tp_pb.GetTopicTrendsResponse(
+        model=model.name,
+        version=model.version,
+        interactions=len(events),
+        trends=[
+            tp_pb.TrendPoint(
+                period=p.period,
+                channel=p.channel,
+                topic_id=p.topic_id,
+                label=p.label,
+                count=p.count,
+                share=p.share,
+                mean_sentiment=p.mean_sentiment,
+            )
+            for p in topic_trends.trends(events, bucket=bucket, by_channel=by_channel)
+        ],
+        topic_sentiment=[
+            tp_pb.TopicSentiment(
+                topic_id=t.topic_id,
+                label=t.label,
+                count=t.count,
+                mean_score=t.mean_score,
+                negative_share=t.negative_share,
+                by_role=[
+                    tp_pb.TopicRoleSentiment(role=r.role, count=r.count, mean_score=r.mean_score) for r in t.by_role
+                ],
+            )
+            for t in topic_trends.topic_sentiment(events)
+        ],
+        emerging=[
+            tp_pb.EmergingTopic(
+                topic_id=e.topic_id,
+                label=e.label,
+                window_count=e.window_count,
+                window_share=e.window_share,
+                baseline_count=e.baseline_count,
+                baseline_share=e.baseline_share,
+                growth=e.growth,
+                z=e.z,
+                p_value=e.p_value,
+                samples=list(e.samples),
+            )
+            for e in topic_trends.emerging(events, config)
+        ],
+    )
 
 
 def topic_infos(model: TopicModel) -> list[tp_pb.TopicInfo]:

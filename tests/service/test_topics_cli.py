@@ -161,3 +161,46 @@ def test_topics_service_lists_edits_and_trends_a_user_model(
         stub.GetTopicTrends(tp_pb.GetTopicTrendsRequest(model="support", interactions=[missing_time]))
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "interactions[0].occurred_at" in bad_request_details(info.value)
+
+
+def write_interactions(path: Path, rows: list[tuple[str, str | None]]) -> Path:
+    lines = []
+    for i, (text, when) in enumerate(rows):
+        record = {"id": f"i{i}", "channel": "CHANNEL_CHAT", "text": text}
+        if when:
+            record["occurredAt"] = when
+        lines.append(json.dumps(record))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_trends_names_the_bad_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    monkeypatch.setattr("pipelines.factory.build_encoder", lambda config=None: pytest.fail("encoder loaded"))
+    data = write_interactions(tmp_path / "i.jsonl", [("my card was stolen", "2026-11-02T10:00:00Z"), ("hi", None)])
+    assert cli.main(["topics", "trends", "--data", str(data)]) == 2
+    assert f"{data}: line 2: occurred_at: is not set" in capsys.readouterr().err
+    data.write_text('{"id": "x", "text": 5}\n')
+    assert cli.main(["topics", "trends", "--data", str(data)]) == 2
+    assert "line 1: not an Interaction in JSON form" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_trends_from_a_jsonl_of_interactions_flag_a_new_theme(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], enricher, monkeypatch
+) -> None:
+    monkeypatch.setattr("pipelines.factory.build_encoder", lambda config=None: enricher.encoder)
+    rows = []
+    for day in range(21):
+        texts = THEMES["card"][:2] + (THEMES["refund"] if day >= 14 else [])
+        rows += [(t, f"2026-11-{day + 1:02d}T{9 + j:02d}:00:00Z") for j, t in enumerate(texts)]
+    data = write_interactions(tmp_path / "i.jsonl", rows)
+    argv = ["topics", "trends", "--data", str(data), "--bucket", "week", "--window-days", "7", "--json"]
+    assert cli.main([*argv, "--baseline-days", "14"]) == 0
+    reply = json.loads(capsys.readouterr().out)
+    assert reply["model"] == "topics.customer_service" and reply["interactions"] == len(rows)
+    assert {p["period"] for p in reply["trends"]} >= {"2026-W45", "2026-W47"}
+    from pipelines.domain import Interaction, PlainText
+
+    results = enricher.enrich([Interaction(f"r{i}", PlainText(t)) for i, t in enumerate(THEMES["refund"])])
+    refund_topics = {r.topics[0].topic_id for r in results if r.topics}
+    assert reply["emerging"] and {e["topic_id"] for e in reply["emerging"]} <= refund_topics
