@@ -50,6 +50,8 @@ def evaluate_topics(
     """Fit on the rows' texts and report the figures above (labels are the categories for NMI/ARI)."""
     if len(rows) < MIN_ROWS:
         raise InvalidInputError.single("rows", f"topics need at least {MIN_ROWS} labelled rows, got {len(rows)}")
+    if seed < 0:
+        raise InvalidInputError.single("seed", f"is {seed}; use a whole number >= 0")
     texts = [r.text for r in rows]
     gold = [r.label for r in rows]
     x = encode_texts(enricher.encoder, texts, lock=lock or nullcontext(), desc="encode")

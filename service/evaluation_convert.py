@@ -24,6 +24,7 @@ def config_from_proto(msg: ev_pb.EvaluateConfig) -> tuple[EvalConfig, dict[str, 
         model=msg.model or None,
         slice_by=tuple(msg.slice_by),
         baseline=msg.baseline or None,
+        seed=msg.seed or 42,
     )
     return config, dict(msg.label_map)
 
@@ -48,8 +49,33 @@ def metrics_to_proto(figures: Mapping[str, Any]) -> ev_pb.EvaluationMetrics:
     return msg
 
 
+def topic_metrics_to_proto(figures: Mapping[str, Any]) -> ev_pb.TopicMetrics:
+    """A topic fit's figures (``eval.topics``)."""
+    stability = figures.get("stability") or {}
+    return ev_pb.TopicMetrics(
+        n_topics=int(figures["n_topics"]),
+        outlier_share=float(figures["outlier_share"]),
+        npmi=float(figures["npmi"]),
+        diversity=float(figures["diversity"]),
+        nmi=float(figures["nmi"] or 0.0),
+        ari=float(figures["ari"] or 0.0),
+        docs_same_id=stability.get("docs_same_id"),
+        ids_kept=stability.get("ids_kept"),
+        fit_seconds=float(figures.get("fit_seconds", 0.0)),
+    )
+
+
 def evaluate_response_to_proto(result: Mapping[str, Any]) -> ev_pb.EvaluateResponse:
     """The response: typed headline figures and the whole result as JSON."""
+    if result["task"] == "topics":
+        return ev_pb.EvaluateResponse(
+            task="topics",
+            model=sig_pb.ModelRef(name=str(result["model"])),
+            metrics=ev_pb.EvaluationMetrics(n=int(result["n"])),
+            topic_metrics=topic_metrics_to_proto(result),
+            topic_baselines={k: topic_metrics_to_proto(v) for k, v in result["baselines"].items()},
+            report_json=json.dumps(result, sort_keys=True, allow_nan=False),
+        )
     name, _, version = str(result["model"]).rpartition(".")
     return ev_pb.EvaluateResponse(
         task=result["task"],

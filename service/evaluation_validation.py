@@ -76,6 +76,8 @@ def _config(v: Violations, config: ev_pb.EvaluateConfig) -> None:
         check_baseline(task, config.baseline)
     except InvalidInputError as exc:
         v.add("config.baseline", exc.violations[0].description)
+    if config.seed < 0:
+        v.add("config.seed", f"is {config.seed}; use 0 (the default, 42) or a whole number >= 0")
     for i, name in enumerate(config.slice_by):
         if not name.strip():
             v.add(f"config.slice_by[{i}]", "is empty; name a row field such as channel")

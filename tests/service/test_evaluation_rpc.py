@@ -123,3 +123,32 @@ def test_logreg_without_training_rows(ev_stub):
     config = ev_pb.EvaluateConfig(task="intent", model="banking77", baseline="logreg")
     _, fields = expect_error(lambda: ev_stub.Evaluate(stream(config)), grpc.StatusCode.INVALID_ARGUMENT)
     assert "baseline_train" in fields
+
+
+TOPIC_ROWS = [
+    *((t, "card", "chat") for t in ["my card was stolen", "I lost my debit card", "block my card", "card missing"]),
+    *(
+        (t, "refund", "chat")
+        for t in ["I want a refund", "money back please", "refund the kettle", "where is my refund"]
+    ),
+    *((t, "delivery", "email") for t in ["parcel is late", "courier never came", "package not delivered"]),
+]
+
+
+def test_topics_task_returns_topic_figures_and_bertopic_beside_them(ev_stub):
+    config = ev_pb.EvaluateConfig(task="topics", baseline="bertopic", seed=3)
+    response = ev_stub.Evaluate(stream(config, TOPIC_ROWS))
+    assert response.task == "topics" and response.metrics.n == 11
+    topics = response.topic_metrics
+    assert topics.n_topics >= 2 and topics.outlier_share <= 0.10 + 1e-9 and 0 <= topics.nmi <= 1
+    assert topics.HasField("docs_same_id") and topics.HasField("ids_kept")
+    assert set(response.topic_baselines) == {"bertopic"} and not response.topic_baselines["bertopic"].HasField(
+        "ids_kept"
+    )
+    report = json.loads(response.report_json)
+    assert report["n_topics"] == topics.n_topics and report["seed"] == 3
+    _, fields = expect_error(
+        lambda: ev_stub.Evaluate(stream(ev_pb.EvaluateConfig(task="topics", seed=-1), TOPIC_ROWS)),
+        grpc.StatusCode.INVALID_ARGUMENT,
+    )
+    assert "a whole number >= 0" in fields["config.seed"]

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from journeymine.v1 import signals_pb2 as journeymine_dot_v1_dot_signals__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'journeymine/v1/evaluation_service.proto\x12\x0ejourneymine.v1\x1a\x1cjourneymine/v1/signals.proto\"\xc3\x01\n\x0e\x45valuateConfig\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12?\n\tlabel_map\x18\x03 \x03(\x0b\x32,.journeymine.v1.EvaluateConfig.LabelMapEntry\x12\x10\n\x08slice_by\x18\x04 \x03(\t\x12\x10\n\x08\x62\x61seline\x18\x05 \x01(\t\x1a/\n\rLabelMapEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x92\x01\n\x0bLabelledRow\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x37\n\x06\x66ields\x18\x03 \x03(\x0b\x32\'.journeymine.v1.LabelledRow.FieldsEntry\x1a-\n\x0b\x46ieldsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xb3\x01\n\x0f\x45valuateRequest\x12\x30\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x1e.journeymine.v1.EvaluateConfigH\x00\x12*\n\x03row\x18\x02 \x01(\x0b\x32\x1b.journeymine.v1.LabelledRowH\x00\x12\x39\n\x12\x62\x61seline_train_row\x18\x03 \x01(\x0b\x32\x1b.journeymine.v1.LabelledRowH\x00\x42\x07\n\x05\x65vent\"\x8e\x03\n\x11\x45valuationMetrics\x12\t\n\x01n\x18\x01 \x01(\x03\x12\x10\n\x08\x61\x63\x63uracy\x18\x02 \x01(\x01\x12\x10\n\x08macro_f1\x18\x03 \x01(\x01\x12\x14\n\x0cmacro_recall\x18\x04 \x01(\x01\x12\x10\n\x03\x65\x63\x65\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x1c\n\x0f\x61rgmax_accuracy\x18\x06 \x01(\x01H\x01\x88\x01\x01\x12\x1e\n\x11in_scope_accuracy\x18\x07 \x01(\x01H\x02\x88\x01\x01\x12\x17\n\noos_recall\x18\x08 \x01(\x01H\x03\x88\x01\x01\x12\x1a\n\roos_precision\x18\t \x01(\x01H\x04\x88\x01\x01\x12\x12\n\x05\x61uroc\x18\n \x01(\x01H\x05\x88\x01\x01\x12#\n\x16throughput_texts_per_s\x18\x0b \x01(\x01H\x06\x88\x01\x01\x42\x06\n\x04_eceB\x12\n\x10_argmax_accuracyB\x14\n\x12_in_scope_accuracyB\r\n\x0b_oos_recallB\x10\n\x0e_oos_precisionB\x08\n\x06_aurocB\x19\n\x17_throughput_texts_per_s\"]\n\x0c\x43lassMetrics\x12\r\n\x05label\x18\x01 \x01(\t\x12\x11\n\tprecision\x18\x02 \x01(\x01\x12\x0e\n\x06recall\x18\x03 \x01(\x01\x12\n\n\x02\x66\x31\x18\x04 \x01(\x01\x12\x0f\n\x07support\x18\x05 \x01(\x03\"\xdc\x02\n\x10\x45valuateResponse\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\'\n\x05model\x18\x02 \x01(\x0b\x32\x18.journeymine.v1.ModelRef\x12\x32\n\x07metrics\x18\x03 \x01(\x0b\x32!.journeymine.v1.EvaluationMetrics\x12/\n\tper_class\x18\x04 \x03(\x0b\x32\x1c.journeymine.v1.ClassMetrics\x12\x42\n\tbaselines\x18\x05 \x03(\x0b\x32/.journeymine.v1.EvaluateResponse.BaselinesEntry\x12\x13\n\x0breport_json\x18\x06 \x01(\t\x1aS\n\x0e\x42\x61selinesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x30\n\x05value\x18\x02 \x01(\x0b\x32!.journeymine.v1.EvaluationMetrics:\x02\x38\x01\x32\x64\n\x11\x45valuationService\x12O\n\x08\x45valuate\x12\x1f.journeymine.v1.EvaluateRequest\x1a .journeymine.v1.EvaluateResponse(\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'journeymine/v1/evaluation_service.proto\x12\x0ejourneymine.v1\x1a\x1cjourneymine/v1/signals.proto\"\xd1\x01\n\x0e\x45valuateConfig\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12?\n\tlabel_map\x18\x03 \x03(\x0b\x32,.journeymine.v1.EvaluateConfig.LabelMapEntry\x12\x10\n\x08slice_by\x18\x04 \x03(\t\x12\x10\n\x08\x62\x61seline\x18\x05 \x01(\t\x12\x0c\n\x04seed\x18\x06 \x01(\x05\x1a/\n\rLabelMapEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x92\x01\n\x0bLabelledRow\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x37\n\x06\x66ields\x18\x03 \x03(\x0b\x32\'.journeymine.v1.LabelledRow.FieldsEntry\x1a-\n\x0b\x46ieldsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xb3\x01\n\x0f\x45valuateRequest\x12\x30\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x1e.journeymine.v1.EvaluateConfigH\x00\x12*\n\x03row\x18\x02 \x01(\x0b\x32\x1b.journeymine.v1.LabelledRowH\x00\x12\x39\n\x12\x62\x61seline_train_row\x18\x03 \x01(\x0b\x32\x1b.journeymine.v1.LabelledRowH\x00\x42\x07\n\x05\x65vent\"\x8e\x03\n\x11\x45valuationMetrics\x12\t\n\x01n\x18\x01 \x01(\x03\x12\x10\n\x08\x61\x63\x63uracy\x18\x02 \x01(\x01\x12\x10\n\x08macro_f1\x18\x03 \x01(\x01\x12\x14\n\x0cmacro_recall\x18\x04 \x01(\x01\x12\x10\n\x03\x65\x63\x65\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x1c\n\x0f\x61rgmax_accuracy\x18\x06 \x01(\x01H\x01\x88\x01\x01\x12\x1e\n\x11in_scope_accuracy\x18\x07 \x01(\x01H\x02\x88\x01\x01\x12\x17\n\noos_recall\x18\x08 \x01(\x01H\x03\x88\x01\x01\x12\x1a\n\roos_precision\x18\t \x01(\x01H\x04\x88\x01\x01\x12\x12\n\x05\x61uroc\x18\n \x01(\x01H\x05\x88\x01\x01\x12#\n\x16throughput_texts_per_s\x18\x0b \x01(\x01H\x06\x88\x01\x01\x42\x06\n\x04_eceB\x12\n\x10_argmax_accuracyB\x14\n\x12_in_scope_accuracyB\r\n\x0b_oos_recallB\x10\n\x0e_oos_precisionB\x08\n\x06_aurocB\x19\n\x17_throughput_texts_per_s\"]\n\x0c\x43lassMetrics\x12\r\n\x05label\x18\x01 \x01(\t\x12\x11\n\tprecision\x18\x02 \x01(\x01\x12\x0e\n\x06recall\x18\x03 \x01(\x01\x12\n\n\x02\x66\x31\x18\x04 \x01(\x01\x12\x0f\n\x07support\x18\x05 \x01(\x03\"\xb5\x04\n\x10\x45valuateResponse\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\'\n\x05model\x18\x02 \x01(\x0b\x32\x18.journeymine.v1.ModelRef\x12\x32\n\x07metrics\x18\x03 \x01(\x0b\x32!.journeymine.v1.EvaluationMetrics\x12/\n\tper_class\x18\x04 \x03(\x0b\x32\x1c.journeymine.v1.ClassMetrics\x12\x42\n\tbaselines\x18\x05 \x03(\x0b\x32/.journeymine.v1.EvaluateResponse.BaselinesEntry\x12\x13\n\x0breport_json\x18\x06 \x01(\t\x12\x33\n\rtopic_metrics\x18\x07 \x01(\x0b\x32\x1c.journeymine.v1.TopicMetrics\x12M\n\x0ftopic_baselines\x18\x08 \x03(\x0b\x32\x34.journeymine.v1.EvaluateResponse.TopicBaselinesEntry\x1aS\n\x0e\x42\x61selinesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x30\n\x05value\x18\x02 \x01(\x0b\x32!.journeymine.v1.EvaluationMetrics:\x02\x38\x01\x1aS\n\x13TopicBaselinesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12+\n\x05value\x18\x02 \x01(\x0b\x32\x1c.journeymine.v1.TopicMetrics:\x02\x38\x01\"\xd7\x01\n\x0cTopicMetrics\x12\x10\n\x08n_topics\x18\x01 \x01(\x05\x12\x15\n\routlier_share\x18\x02 \x01(\x01\x12\x0c\n\x04npmi\x18\x03 \x01(\x01\x12\x11\n\tdiversity\x18\x04 \x01(\x01\x12\x0b\n\x03nmi\x18\x05 \x01(\x01\x12\x0b\n\x03\x61ri\x18\x06 \x01(\x01\x12\x19\n\x0c\x64ocs_same_id\x18\x07 \x01(\x01H\x00\x88\x01\x01\x12\x15\n\x08ids_kept\x18\x08 \x01(\x01H\x01\x88\x01\x01\x12\x13\n\x0b\x66it_seconds\x18\t \x01(\x01\x42\x0f\n\r_docs_same_idB\x0b\n\t_ids_kept2d\n\x11\x45valuationService\x12O\n\x08\x45valuate\x12\x1f.journeymine.v1.EvaluateRequest\x1a .journeymine.v1.EvaluateResponse(\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,24 +38,30 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LABELLEDROW_FIELDSENTRY']._serialized_options = b'8\001'
   _globals['_EVALUATERESPONSE_BASELINESENTRY']._loaded_options = None
   _globals['_EVALUATERESPONSE_BASELINESENTRY']._serialized_options = b'8\001'
+  _globals['_EVALUATERESPONSE_TOPICBASELINESENTRY']._loaded_options = None
+  _globals['_EVALUATERESPONSE_TOPICBASELINESENTRY']._serialized_options = b'8\001'
   _globals['_EVALUATECONFIG']._serialized_start=90
-  _globals['_EVALUATECONFIG']._serialized_end=285
-  _globals['_EVALUATECONFIG_LABELMAPENTRY']._serialized_start=238
-  _globals['_EVALUATECONFIG_LABELMAPENTRY']._serialized_end=285
-  _globals['_LABELLEDROW']._serialized_start=288
-  _globals['_LABELLEDROW']._serialized_end=434
-  _globals['_LABELLEDROW_FIELDSENTRY']._serialized_start=389
-  _globals['_LABELLEDROW_FIELDSENTRY']._serialized_end=434
-  _globals['_EVALUATEREQUEST']._serialized_start=437
-  _globals['_EVALUATEREQUEST']._serialized_end=616
-  _globals['_EVALUATIONMETRICS']._serialized_start=619
-  _globals['_EVALUATIONMETRICS']._serialized_end=1017
-  _globals['_CLASSMETRICS']._serialized_start=1019
-  _globals['_CLASSMETRICS']._serialized_end=1112
-  _globals['_EVALUATERESPONSE']._serialized_start=1115
-  _globals['_EVALUATERESPONSE']._serialized_end=1463
-  _globals['_EVALUATERESPONSE_BASELINESENTRY']._serialized_start=1380
-  _globals['_EVALUATERESPONSE_BASELINESENTRY']._serialized_end=1463
-  _globals['_EVALUATIONSERVICE']._serialized_start=1465
-  _globals['_EVALUATIONSERVICE']._serialized_end=1565
+  _globals['_EVALUATECONFIG']._serialized_end=299
+  _globals['_EVALUATECONFIG_LABELMAPENTRY']._serialized_start=252
+  _globals['_EVALUATECONFIG_LABELMAPENTRY']._serialized_end=299
+  _globals['_LABELLEDROW']._serialized_start=302
+  _globals['_LABELLEDROW']._serialized_end=448
+  _globals['_LABELLEDROW_FIELDSENTRY']._serialized_start=403
+  _globals['_LABELLEDROW_FIELDSENTRY']._serialized_end=448
+  _globals['_EVALUATEREQUEST']._serialized_start=451
+  _globals['_EVALUATEREQUEST']._serialized_end=630
+  _globals['_EVALUATIONMETRICS']._serialized_start=633
+  _globals['_EVALUATIONMETRICS']._serialized_end=1031
+  _globals['_CLASSMETRICS']._serialized_start=1033
+  _globals['_CLASSMETRICS']._serialized_end=1126
+  _globals['_EVALUATERESPONSE']._serialized_start=1129
+  _globals['_EVALUATERESPONSE']._serialized_end=1694
+  _globals['_EVALUATERESPONSE_BASELINESENTRY']._serialized_start=1526
+  _globals['_EVALUATERESPONSE_BASELINESENTRY']._serialized_end=1609
+  _globals['_EVALUATERESPONSE_TOPICBASELINESENTRY']._serialized_start=1611
+  _globals['_EVALUATERESPONSE_TOPICBASELINESENTRY']._serialized_end=1694
+  _globals['_TOPICMETRICS']._serialized_start=1697
+  _globals['_TOPICMETRICS']._serialized_end=1912
+  _globals['_EVALUATIONSERVICE']._serialized_start=1914
+  _globals['_EVALUATIONSERVICE']._serialized_end=2014
 # @@protoc_insertion_point(module_scope)
