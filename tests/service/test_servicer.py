@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from journeymine.v1 import enrichment_service_pb2 as svc_pb
+from journeymine.v1 import signals_pb2 as sig_pb
 from models.errors import InvalidInputError, NotFoundError
 from service.config import LimitsConfig
 from service.servicers.enrichment import EnrichmentServicer, method_handlers
@@ -40,6 +41,14 @@ def test_unknown_taxonomy_raises_not_found_with_the_field(servicer):
         servicer.Enrich(request_of(text_interaction(), intent_taxonomy="nope"), context=None)
     assert info.value.field == "options.intent_taxonomy"
     assert "banking77" in info.value.available
+
+
+def test_unknown_topic_model_raises_not_found_with_the_field(servicer):
+    with pytest.raises(NotFoundError) as info:
+        # Even with topics not requested: a typo must not pass silently.
+        servicer.Enrich(request_of(text_interaction(), topic_model="nope", signals=[sig_pb.SIGNAL_SENTIMENT]), None)
+    assert info.value.field == "options.topic_model"
+    assert "customer_service" in info.value.available
 
 
 def test_stream_turns_are_capped_by_max_stream_turns(servicer):

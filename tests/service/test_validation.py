@@ -374,8 +374,13 @@ def test_unknown_taxonomy_is_not_found_naming_valid_ones(stub):
             grpc.StatusCode.NOT_FOUND,
             "start.options.intent_taxonomy",
         ),
+        (
+            [svc_pb.EnrichStreamRequest(start=svc_pb.StreamStart(options=svc_pb.EnrichOptions(topic_model="nope")))],
+            grpc.StatusCode.NOT_FOUND,
+            "start.options.topic_model",
+        ),
     ],
-    ids=["turn before start", "second start", "bad turn", "unknown taxonomy"],
+    ids=["turn before start", "second start", "bad turn", "unknown taxonomy", "unknown topic model"],
 )
 def test_bad_streams_fail_with_the_field(stub, messages, code, field):
     _, details = expect_error(lambda: list(stub.EnrichStream(iter(messages))), code)
