@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from eval.topics import assign_rate, refit_stability
 from models.registry import ModelRegistry
 from models.training import datasets as ds
 from models.training.embeddings import CachedEmbedder
@@ -65,12 +66,7 @@ def fit_figures(texts: list[str], x: np.ndarray, seed: int) -> dict[str, Any]:
     first = fit_topic_model(texts, x, name="topics.bench", version="v1", config=TopicFitConfig())
     fit_s = time.perf_counter() - started
     same = fit_topic_model(texts, x, name="topics.bench", version="v2", config=TopicFitConfig(), previous=first.model)
-    keep = np.sort(np.random.default_rng(seed).permutation(len(texts))[: int(0.9 * len(texts))])
-    part = fit_topic_model([texts[i] for i in keep], x[keep], name="topics.bench", version="v2", previous=first.model)
-    ids = {t.id for t in first.model.topics}
-    started = time.perf_counter()
-    first.model.assign(x)
-    assign_s = time.perf_counter() - started
+    stability = refit_stability(texts, x, first, seed=seed)
     return {
         "texts": len(texts),
         "topics": len(first.model.topics),
@@ -78,9 +74,9 @@ def fit_figures(texts: list[str], x: np.ndarray, seed: int) -> dict[str, Any]:
         "fit_steps_seconds": {k: round(v, 1) for k, v in first.seconds.items()},
         "without_topic": round(float((first.assigned == -1).mean()), 4),
         "refit_same_texts_docs_same_id": round(float((same.assigned == first.assigned).mean()), 4),
-        "refit_90pct_docs_same_id": round(float((part.assigned == first.assigned[keep]).mean()), 4),
-        "refit_90pct_ids_kept": round(len(ids & {t.id for t in part.model.topics}) / len(ids), 4),
-        "assign_texts_per_s": round(len(texts) / assign_s),
+        "refit_90pct_docs_same_id": stability["docs_same_id"],
+        "refit_90pct_ids_kept": stability["ids_kept"],
+        "assign_texts_per_s": round(assign_rate(first.model, x)),
     }
 
 

@@ -156,29 +156,47 @@ def _reliability_png(result: Mapping[str, Any], path: Path) -> Path:
 
 
 def _per_class_png(result: Mapping[str, Any], path: Path) -> Path:
-    plt = _pyplot()
     per_class = {k: v for k, v in result.get("per_class", {}).items() if v["support"] > 0}
     ordered = sorted(per_class.items(), key=lambda kv: kv[1]["f1"])
-    fig, ax = plt.subplots(figsize=(7, max(3, 0.2 * len(ordered) + 1)))
-    ax.barh([k for k, _ in ordered], [v["f1"] for _, v in ordered], color="C0")
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("F1")
-    ax.tick_params(axis="y", labelsize=7 if len(ordered) > 30 else 9)
-    ax.set_title(f"Per-class F1: {result.get('model')}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _barh_png(
+        path,
+        [k for k, _ in ordered],
+        [v["f1"] for _, v in ordered],
+        xlabel="F1",
+        title=f"Per-class F1: {result.get('model')}",
+        xlim=(0, 1),
+    )
 
 
 def _topic_sizes_png(result: Mapping[str, Any], path: Path) -> Path:
-    plt = _pyplot()
     ordered = sorted(result.get("topics", []), key=lambda t: t["size"])
-    fig, ax = plt.subplots(figsize=(7, max(3, 0.2 * len(ordered) + 1)))
-    ax.barh([f"{t['id']}: {t['label']}" for t in ordered], [t["size"] for t in ordered], color="C0")
-    ax.set_xlabel("documents")
-    ax.tick_params(axis="y", labelsize=7 if len(ordered) > 30 else 9)
-    ax.set_title(f"Topic sizes ({result.get('n_topics')} topics, {result.get('outlier_share', 0):.1%} without one)")
+    return _barh_png(
+        path,
+        [f"{t['id']}: {t['label']}" for t in ordered],
+        [t["size"] for t in ordered],
+        xlabel="documents",
+        title=f"Topic sizes ({result.get('n_topics')} topics, {result.get('outlier_share', 0):.1%} without one)",
+    )
+
+
+def _barh_png(
+    path: Path,
+    labels: list[str],
+    values: list[float],
+    *,
+    xlabel: str,
+    title: str,
+    xlim: tuple[float, float] | None = None,
+) -> Path:
+    """One horizontal bar per label, in the order given (the first at the bottom)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, max(3, 0.2 * len(labels) + 1)))
+    ax.barh(labels, values, color="C0")
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    ax.set_xlabel(xlabel)
+    ax.tick_params(axis="y", labelsize=7 if len(labels) > 30 else 9)
+    ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -25,9 +25,10 @@ import numpy as np
 
 from eval.data import LabelledRow
 from eval.predict import encode_texts
-from eval.topic_metrics import topic_figures
+from eval.topic_metrics import agreement, topic_figures
 from models.errors import InvalidInputError
-from models.training.topic_fit import TopicFitConfig, fit_topic_model
+from models.topic_model import TopicModel
+from models.training.topic_fit import TopicFit, TopicFitConfig, fit_topic_model
 from pipelines.enrich import Enricher
 
 RECIPE = "topic_fit (Ward clusters, c-TF-IDF keywords, centroid serving)"
@@ -63,28 +64,14 @@ def evaluate_topics(
     result: dict[str, Any] = {"task": "topics", "model": RECIPE, "seed": seed}
     result.update(topic_figures(texts, gold, first.assigned.tolist(), keywords))
 
-    keep = np.sort(np.random.default_rng(seed).permutation(len(texts))[: max(MIN_ROWS, int(REFIT_SHARE * len(texts)))])
-    refit = fit_topic_model(
-        [texts[i] for i in keep],
-        x[keep],
-        name="topics.eval",
-        version="v2",
-        config=TopicFitConfig(),
-        previous=first.model,
-    )
-    first_ids = {t.id for t in first.model.topics}
-    result["stability"] = {
-        "refit_share": REFIT_SHARE,
-        "docs_same_id": round(float((refit.assigned == first.assigned[keep]).mean()), 6),
-        "ids_kept": round(len(first_ids & {t.id for t in refit.model.topics}) / max(1, len(first_ids)), 6),
-    }
+    result["stability"] = refit_stability(texts, x, first, seed=seed)
     result["fit_seconds"] = round(fit_seconds, 3)
-    result["assign_texts_per_s"] = round(_assign_rate(first.model, x), 1)
+    result["assign_texts_per_s"] = round(assign_rate(first.model, x), 1)
     result["topics"] = [
         {"id": t.id, "label": t.label, "keywords": list(t.keywords), "size": int((first.assigned == t.id).sum())}
         for t in first.model.topics
     ]
-    result["slices"] = _slices(rows, first.assigned, keywords, slice_by)
+    result["slices"] = _slices(rows, first.assigned, slice_by)
     result["baselines"] = {}
     if baseline == "bertopic":
         result["baselines"]["bertopic"] = bertopic_default(texts, gold, x, seed=seed)
@@ -93,6 +80,30 @@ def evaluate_topics(
             "baseline", f"unknown baseline {baseline!r} for task 'topics'; valid baselines are: bertopic"
         )
     return result
+
+
+def refit_stability(texts: Sequence[str], x: np.ndarray, first: TopicFit, *, seed: int) -> dict[str, float]:
+    """Refit on a random ``REFIT_SHARE`` of the texts against ``first``: share of texts and of ids that keep theirs."""
+    n = len(texts)
+    keep = np.sort(np.random.default_rng(seed).permutation(n)[: max(MIN_ROWS, int(REFIT_SHARE * n))])
+    refit = fit_topic_model(
+        [texts[i] for i in keep], x[keep], name=first.model.name, version="refit", previous=first.model
+    )
+    first_ids = {t.id for t in first.model.topics}
+    return {
+        "refit_share": REFIT_SHARE,
+        "docs_same_id": round(float((refit.assigned == first.assigned[keep]).mean()), 6),
+        "ids_kept": round(len(first_ids & {t.id for t in refit.model.topics}) / max(1, len(first_ids)), 6),
+    }
+
+
+def assign_rate(model: TopicModel, x: np.ndarray) -> float:
+    """Texts/s of nearest-centroid assignment given embeddings, over at least ``TIMING_TEXTS`` rows."""
+    reps = max(1, -(-TIMING_TEXTS // x.shape[0]))
+    batch = np.tile(x, (reps, 1))
+    started = time.perf_counter()
+    model.assign(batch)
+    return batch.shape[0] / max(time.perf_counter() - started, 1e-9)
 
 
 def bertopic_default(texts: Sequence[str], gold: Sequence[str], embeddings: np.ndarray, *, seed: int) -> dict[str, Any]:
@@ -113,17 +124,10 @@ def bertopic_default(texts: Sequence[str], gold: Sequence[str], embeddings: np.n
     return figures
 
 
-def _assign_rate(model: Any, x: np.ndarray) -> float:
-    reps = max(1, -(-TIMING_TEXTS // x.shape[0]))
-    batch = np.tile(x, (reps, 1))
-    started = time.perf_counter()
-    model.assign(batch)
-    return batch.shape[0] / max(time.perf_counter() - started, 1e-9)
-
-
 def _slices(
-    rows: Sequence[LabelledRow], assigned: np.ndarray, keywords: Sequence[Sequence[str]], slice_by: Sequence[str]
+    rows: Sequence[LabelledRow], assigned: np.ndarray, slice_by: Sequence[str]
 ) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per value of each field: n, share without a topic, NMI and ARI of the one fit's assignment."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for name in slice_by:
         groups: dict[str, list[int]] = {}
@@ -131,11 +135,9 @@ def _slices(
             groups.setdefault(row.fields.get(name, "(missing)"), []).append(i)
         out[name] = {
             value: {
-                k: v
-                for k, v in topic_figures(
-                    [rows[i].text for i in idx], [rows[i].label for i in idx], assigned[idx].tolist(), keywords
-                ).items()
-                if k in ("n", "outlier_share", "nmi", "ari")
+                "n": len(idx),
+                "outlier_share": float((assigned[idx] == -1).mean()),
+                **agreement([rows[i].label for i in idx], assigned[idx].tolist()),
             }
             for value, idx in sorted(groups.items())
         }

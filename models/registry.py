@@ -221,7 +221,7 @@ class ModelRegistry:
             raise ModelNotLoadedError(
                 f"model {spec.id} ({meta_path}) was trained on encoder {recorded!r}, but the running encoder is "
                 f"{self.encoder_id!r}; retrain it on the running encoder "
-                f"({USER_KIND_FILES.get(spec.kind, USER_KIND_FILES['intent']).command} ...)"
+                f"({USER_KIND_FILES[spec.kind].command} ...)"
             )
         if spec.source == USER and (artifact.name, artifact.version) != (spec.name, spec.version):
             raise ModelNotLoadedError(

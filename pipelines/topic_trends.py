@@ -147,7 +147,10 @@ def enriched_events(
             f"interactions[{missing[0]}].occurred_at",
             f"is not set ({len(missing)} interactions lack it); topic trends place every interaction in time",
         )
-    options = EnrichOptions(signals=frozenset({SignalKind.SENTIMENT, SignalKind.TOPICS}), topic_model=topic_model)
+    # Resolved once and pinned to its exact version: every batch reads the same model, and a user model's
+    # folder is listed once, not once per batch.
+    pinned = enricher.topic_stage(topic_model, field="topic_model").model.id
+    options = EnrichOptions(signals=frozenset({SignalKind.SENTIMENT, SignalKind.TOPICS}), topic_model=pinned)
     events: list[TopicEvent] = []
     for start in range(0, len(interactions), batch_size):
         batch = interactions[start : start + batch_size]

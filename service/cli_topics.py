@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from service.cli_train import data_dir_overrides, user_embedder, user_registry
 from service.config import Settings
 
 
@@ -38,7 +39,7 @@ def register(subparsers: Any) -> None:
         p.add_argument("--name", required=True, help="topic model name: letters, digits, '_' or '-'")
         p.add_argument("--data-dir", type=Path, metavar="DIR", help="data folder (default: settings data_dir)")
         p.add_argument("--config", type=Path, metavar="FILE", help="TOML settings file (overrides JOURNEYMINE_CONFIG)")
-        p.set_defaults(overrides=_overrides)
+        p.set_defaults(overrides=data_dir_overrides)
 
     for name, help_text in (
         ("fit", "fit a topic model on a file of texts (a refit when NAME exists: ids are kept)"),
@@ -62,7 +63,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object (default: a summary)")
     p.add_argument("--data-dir", type=Path, metavar="DIR", help="data folder (default: settings data_dir)")
     p.add_argument("--config", type=Path, metavar="FILE", help="TOML settings file (overrides JOURNEYMINE_CONFIG)")
-    p.set_defaults(handler=_cmd_trends, overrides=_overrides)
+    p.set_defaults(handler=_cmd_trends, overrides=data_dir_overrides)
     p = commands.add_parser("rename", help="give a topic a label of your own (kept on refits)")
     p.add_argument("--topic", type=int, required=True, metavar="ID", help="topic id")
     p.add_argument("--label", required=True, help="the new label")
@@ -75,36 +76,17 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=_cmd_merge)
 
 
-def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    return {"data_dir": args.data_dir} if args.data_dir is not None else {}
-
-
 def _fail(args: argparse.Namespace, exc: Exception) -> int:
     print(f"journeymine topics {args.topics_command}: error: {exc}", file=sys.stderr)
     return 2
 
 
-def _registry(settings: Settings) -> Any:
-    from models.registry import ARTIFACTS_DIR, ModelRegistry
-
-    return ModelRegistry(
-        artifacts_dir=settings.models.artifacts_dir or ARTIFACTS_DIR, user_dir=settings.user_models_dir
-    )
-
-
 def _embed(args: argparse.Namespace, settings: Settings) -> tuple[list[Any], Any, str]:
     from eval.data import load_rows
-    from models.training.embeddings import CachedEmbedder
-    from pipelines.factory import build_encoder, encoder_id
 
     rows = load_rows(args.data, text_field=args.text_field, label_field=None)
-    encoder = build_encoder(settings.models.encoder)
-    embedder = CachedEmbedder(
-        cache_dir=settings.data_dir / "cache" / "embeddings",
-        encoder_factory=lambda: encoder,
-        encoder_id=encoder_id(encoder),
-    )
-    return rows, embedder.embed([r.text for r in rows], desc="encode"), encoder_id(encoder)
+    embedder = user_embedder(settings)
+    return rows, embedder.embed([r.text for r in rows], desc="encode"), embedder.encoder_id
 
 
 def _command_line(args: argparse.Namespace) -> str:
@@ -141,11 +123,10 @@ def _cmd_fit(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.topic_admin import latest_user_topic_model
 
     began = time.perf_counter()
-    registry = _registry(settings)
+    registry = user_registry(settings)
     try:
-        registry.validate_user_name("topics", args.name)
         config = TopicFitConfig(n_topics=args.n_topics)
-        previous = latest_user_topic_model(registry, args.name)
+        previous = latest_user_topic_model(registry, args.name)  # validates the name first
         rows, x, enc_id = _embed(args, settings)
         texts = [r.text for r in rows]
         meta = {"encoder": enc_id, "source": "user", "trained_on": [str(args.data)], "rows": len(rows)}
@@ -181,7 +162,7 @@ def _cmd_update(args: argparse.Namespace, settings: Settings) -> int:
     from models.training.topic_fit import TopicFitConfig, partial_update
     from pipelines.topic_admin import latest_user_topic_model
 
-    registry = _registry(settings)
+    registry = user_registry(settings)
     try:
         previous = latest_user_topic_model(registry, args.name)
         if previous is None:
@@ -208,9 +189,8 @@ def _edit(args: argparse.Namespace, settings: Settings, what: str) -> int:
     from models.errors import JourneymineError
     from pipelines import topic_admin
 
-    registry = _registry(settings)
+    registry = user_registry(settings)
     try:
-        registry.validate_user_name("topics", args.name)
         if topic_admin.latest_user_topic_model(registry, args.name) is None:
             raise ValueError(f"no topic model {args.name!r}; fit one first (journeymine topics fit)")
         if args.topics_command == "rename":
@@ -306,7 +286,7 @@ def _cmd_trends(args: argparse.Namespace, settings: Settings) -> int:
             events = topic_trends.enriched_events(
                 enricher,
                 [interaction_from_proto(m) for m in messages],
-                topic_model=args.model or None,
+                topic_model=stage.model.id,
                 progress=bar.update,
             )
         reply = trends_to_proto(stage.model, events, args.bucket, args.by_channel, emerging_config(request))

@@ -41,11 +41,34 @@ def register(subparsers: Any) -> None:
         p.add_argument("--seed", type=int, default=42, help="held-out split and solver seed (default 42)")
         p.add_argument("--data-dir", type=Path, metavar="DIR", help="data folder (default: settings data_dir)")
         p.add_argument("--config", type=Path, metavar="FILE", help="TOML settings file (overrides JOURNEYMINE_CONFIG)")
-        p.set_defaults(handler=_cmd_train, overrides=_overrides)
+        p.set_defaults(handler=_cmd_train, overrides=data_dir_overrides)
 
 
-def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+def data_dir_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """``--data-dir`` as a settings override (shared by the commands that write user models)."""
     return {"data_dir": args.data_dir} if args.data_dir is not None else {}
+
+
+def user_registry(settings: Settings) -> Any:
+    """The model registry of the built-in artifacts and the user model folder of ``settings``."""
+    from models.registry import ARTIFACTS_DIR, ModelRegistry
+
+    return ModelRegistry(
+        artifacts_dir=settings.models.artifacts_dir or ARTIFACTS_DIR, user_dir=settings.user_models_dir
+    )
+
+
+def user_embedder(settings: Settings) -> Any:
+    """The shared encoder behind the embedding cache under ``<data_dir>/cache/embeddings``."""
+    from models.training.embeddings import CachedEmbedder
+    from pipelines.factory import build_encoder, encoder_id
+
+    encoder = build_encoder(settings.models.encoder)
+    return CachedEmbedder(
+        cache_dir=settings.data_dir / "cache" / "embeddings",
+        encoder_factory=lambda: encoder,
+        encoder_id=encoder_id(encoder),
+    )
 
 
 def _command_line(args: argparse.Namespace) -> str:
@@ -64,16 +87,11 @@ def _command_line(args: argparse.Namespace) -> str:
 def _cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     from eval.data import DatasetError, load_label_map, load_rows
     from models.errors import JourneymineError
-    from models.registry import ARTIFACTS_DIR, ModelRegistry
     from models.training.datasets import LabelledSet
-    from models.training.embeddings import CachedEmbedder
     from models.training.user_heads import DataSource, check_rows, file_sha256, save_user_head, train_user_head
-    from pipelines.factory import build_encoder, encoder_id
 
     began = time.perf_counter()
-    registry = ModelRegistry(
-        artifacts_dir=settings.models.artifacts_dir or ARTIFACTS_DIR, user_dir=settings.user_models_dir
-    )
+    registry = user_registry(settings)
     try:
         # Everything that can be checked cheaply is checked before the encoder loads.
         registry.validate_user_name(args.kind, args.name)
@@ -81,12 +99,7 @@ def _cmd_train(args: argparse.Namespace, settings: Settings) -> int:
         rows = load_rows(args.data, text_field=args.text_field, label_field=args.label_field, label_map=label_map)
         data = LabelledSet([r.text for r in rows], [r.label for r in rows])
         check_rows(args.kind, data)
-        encoder = build_encoder(settings.models.encoder)
-        embedder = CachedEmbedder(
-            cache_dir=settings.data_dir / "cache" / "embeddings",
-            encoder_factory=lambda: encoder,
-            encoder_id=encoder_id(encoder),
-        )
+        embedder = user_embedder(settings)
         source = DataSource(
             path=str(args.data),
             sha256=file_sha256(args.data),

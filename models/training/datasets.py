@@ -226,14 +226,15 @@ def load_sentiment_corpus(root: Path, *, seed: int = DEFAULT_SEED) -> dict[str, 
 
     ``train`` is GoEmotions train + a stratified ``DYNASENT_TRAIN_FRACTION`` of DynaSent round 1 dev
     (business-review sentences, the product-feedback register GoEmotions' Reddit comments lack);
-    ``dev`` is GoEmotions dev; ``dynasent_r1_heldout`` (the rest of round 1) and ``dynasent_r2_dev``
-    are never trained on.
+    ``dynasent_r1_train`` is that DynaSent part alone; ``dev`` is GoEmotions dev;
+    ``dynasent_r1_heldout`` (the rest of round 1) and ``dynasent_r2_dev`` are never trained on.
     """
     go = load_goemotions_3class(root)
     dyna = load_dynasent_dev(root)
     dyna_train, dyna_heldout = stratified_holdout(dyna["r1_dev"], fraction=1 - DYNASENT_TRAIN_FRACTION, seed=seed)
     return {
         "train": go["train"] + dyna_train,
+        "dynasent_r1_train": dyna_train,
         "dev": go["dev"],
         "dynasent_r1_heldout": dyna_heldout,
         "dynasent_r2_dev": dyna["r2_dev"],

@@ -68,6 +68,16 @@ class TopicFitConfig:
             raise ValueError(f"max_unassigned must be in [0, 1), got {self.max_unassigned}")
 
 
+def min_topic_size(config: TopicFitConfig, n: int) -> int:
+    """The smallest cluster that becomes a topic: ``config.min_topic_size``, by default max(3, n / 500)."""
+    return config.min_topic_size or max(3, n // 500)
+
+
+def assigned_ids(model: TopicModel, x: np.ndarray) -> np.ndarray:
+    """Each row's served topic id, -1 where no topic clears the threshold."""
+    return np.array([r[0][0].id if r else -1 for r in model.assign(x)], dtype=np.int64)
+
+
 def auto_n_topics(n: int) -> int:
     """sqrt(n / 2), between 5 and 100, and at most n / 5: ~27 topics for 1,500 texts, 100 from 20,000."""
     return max(2, min(100, max(5, round(math.sqrt(n / 2))), n // 5))
@@ -224,7 +234,7 @@ def fit_topic_model(
     seconds["cluster"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    min_size = config.min_topic_size or max(3, n // 500)
+    min_size = min_topic_size(config, n)
     sizes = np.bincount(clusters, minlength=k)
     kept = [c for c in range(k) if sizes[c] >= min_size]
     if not kept:
@@ -242,42 +252,41 @@ def fit_topic_model(
         for f, label, c in zip(fitted, labels, kept, strict=True)
     ]
     lineage = None
+    extra: dict[str, Any] = {}
     if previous is not None:
         lineage = carry_over(known_topics(previous), fitted, next_id=int(previous.metadata.get("next_id", 0)))
         carried = list(lineage.topics)
+        by_id = {t.id: t for t in previous.topics}
+        extra = {
+            "lineage": {
+                "previous": f"{previous.name}.{previous.version}",
+                "kept": list(lineage.kept),
+                "new": list(lineage.new),
+                "retired": list(lineage.retired),
+                "folded": {str(a): b for a, b in lineage.folded.items()},
+            },
+            "retired": [
+                *previous.metadata.get("retired", []),
+                *({"id": i, "label": by_id[i].label, "retired_in": version} for i in lineage.retired),
+            ],
+            # Carried merge aliases take part in assignment (TopicModel.similarities) from the start.
+            "aliases": list(previous.metadata.get("aliases", [])),
+        }
     else:
         carried = [CarriedTopic(i, f.label, f.keywords, f.size, f.centroid) for i, f in enumerate(fitted)]
     # Temperature target: each document's cluster, as the served topic nearest that cluster's centroid.
     served_centroids = np.stack([t.centroid for t in carried])
     cluster_centroids = _normalise(np.stack([x[clusters == c].mean(axis=0) for c in range(k)]))
     target = np.argmax(cluster_centroids @ served_centroids.T, axis=1)[clusters]
-    model = _served(carried, name, version, x, target, config)
-    assigned = np.array([r[0][0].id if r else -1 for r in model.assign(x)], dtype=np.int64)
-    model.metadata.update(metadata or {})
-    model.metadata.update(
-        {
-            "fit": {**config.__dict__, "n_topics": k, "min_topic_size": min_size, "n_documents": n},
-            "next_id": lineage.next_id if lineage is not None else len(carried),
-            "outlier_share": round(float((assigned == -1).mean()), 6),
-        }
-    )
-    if previous is not None and lineage is not None:
-        by_id = {t.id: t for t in previous.topics}
-        model.metadata["lineage"] = {
-            "previous": f"{previous.name}.{previous.version}",
-            "kept": list(lineage.kept),
-            "new": list(lineage.new),
-            "retired": list(lineage.retired),
-            "folded": {str(a): b for a, b in lineage.folded.items()},
-        }
-        model.metadata["retired"] = [
-            *previous.metadata.get("retired", []),
-            *({"id": i, "label": by_id[i].label, "retired_in": version} for i in lineage.retired),
-        ]
-        model.metadata["aliases"] = list(previous.metadata.get("aliases", []))
-        # Rebuilt so the carried merge aliases take part in assignment, as they will once saved and loaded.
-        model = _copy(model, version, model.topics, model.centroids, {})
-        assigned = np.array([r[0][0].id if r else -1 for r in model.assign(x)], dtype=np.int64)
+    metadata = {
+        **(metadata or {}),
+        "fit": {**config.__dict__, "n_topics": k, "min_topic_size": min_size, "n_documents": n},
+        "next_id": lineage.next_id if lineage is not None else len(carried),
+        **extra,
+    }
+    model = _served(carried, name, version, x, target, config, metadata)
+    assigned = assigned_ids(model, x)
+    model.metadata["outlier_share"] = round(float((assigned == -1).mean()), 6)
     return TopicFit(model, assigned, lineage, seconds)
 
 
@@ -298,7 +307,13 @@ def known_topics(model: TopicModel) -> list[KnownTopic]:
 
 
 def _served(
-    topics: Sequence[CarriedTopic], name: str, version: str, x: np.ndarray, target: np.ndarray, config: TopicFitConfig
+    topics: Sequence[CarriedTopic],
+    name: str,
+    version: str,
+    x: np.ndarray,
+    target: np.ndarray,
+    config: TopicFitConfig,
+    metadata: dict[str, Any],
 ) -> TopicModel:
     model = TopicModel(
         name=name,
@@ -306,8 +321,9 @@ def _served(
         topics=tuple(Topic(t.id, t.label, t.keywords, t.size) for t in topics),
         centroids=np.stack([t.centroid for t in topics]),
         threshold=0.0,
+        metadata=metadata,
     )
-    sims = x @ model.centroids.T
+    sims = model.similarities(x)
     # Rounded down, so the stored threshold never leaves more than max_unassigned without a topic.
     model.threshold = math.floor(threshold_for_abstention(sims.max(axis=1), config.max_unassigned) * 1e6) / 1e6
     model.temperature = round(fit_temperature(sims, target, bounds=TEMPERATURE_BOUNDS), 6)
@@ -407,7 +423,7 @@ def partial_update(
     sims = model.similarities(x) if len(model.topics) else np.zeros((x.shape[0], 0), dtype=np.float32)
     best = sims.max(axis=1) if sims.shape[1] else np.full(x.shape[0], -1.0)
     loose = np.flatnonzero(best < model.threshold)
-    min_size = config.min_topic_size or max(3, len(texts) // 500)
+    min_size = min_topic_size(config, len(texts))
     next_id = int(model.metadata.get("next_id", max((t.id for t in model.topics), default=-1) + 1))
     new: list[CarriedTopic] = []
     if len(loose) >= max(10, 2 * min_size):

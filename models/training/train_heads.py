@@ -297,8 +297,8 @@ def train_sentiment(root: Path, embedder: CachedEmbedder, seed: int, command: st
             evaluation={k: round(v, 6) for k, v in evaluation.items()},
         ),
     )
-    n_go_train = len(ds.load_goemotions_3class(root)["train"])
-    n_dyna_train = len(corpus["train"]) - n_go_train
+    n_dyna_train = len(corpus["dynasent_r1_train"])
+    n_go_train = len(corpus["train"]) - n_dyna_train
     acts = ", ".join(ds.SMALL_TALK_ACTS)
     data = _data_table(
         [

@@ -67,7 +67,7 @@ class TopicsServicer(tp_grpc.TopicsServiceServicer):
         config = emerging_config(request)
         with self._lock:
             stage = self.enricher.topic_stage(request.model or None, field="model")
-            events = topic_trends.enriched_events(self.enricher, interactions, topic_model=request.model or None)
+            events = topic_trends.enriched_events(self.enricher, interactions, topic_model=stage.model.id)
         return trends_to_proto(stage.model, events, BUCKETS[request.bucket], request.by_channel, config)
 
     def RenameTopic(
