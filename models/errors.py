@@ -50,13 +50,17 @@ class InvalidInputError(JourneymineError):
 class NotFoundError(JourneymineError):
     """A named model, taxonomy or resource does not exist."""
 
-    def __init__(self, kind: str, name: str, available: list[str], field: str | None = None) -> None:
+    def __init__(
+        self, kind: str, name: str, available: list[str], field: str | None = None, *, hint: str | None = None
+    ) -> None:
         self.kind = kind
         self.name = name
         self.available = sorted(available)
         self.field = field
         options = ", ".join(self.available) or "none"
-        super().__init__(f"Unknown {kind}: {name!r}. Valid {kind} names are: {options}")
+        # Where the valid names cannot be listed (customers), ``hint`` says how to fix the call instead.
+        self.fix = hint or f"valid {kind} names are: {options}"
+        super().__init__(f"Unknown {kind}: {name!r}. {self.fix[0].upper()}{self.fix[1:]}")
 
 
 class ModelNotLoadedError(JourneymineError):

@@ -3,6 +3,7 @@
     journeymine eval intent --data dev.jsonl --model banking77 --json
     journeymine eval sentiment --data sst2.tsv --text-field content --baseline vader --report out/
     journeymine eval topics --data complaints.jsonl --baseline bertopic --json
+    journeymine eval score --data journeys.jsonl --json          (labelled journeys; eval/score_eval.py)
 
 With ``--json`` stdout carries exactly one JSON object (logs and the progress bar
 go to stderr); otherwise a table of the headline figures. Exit status 2 for bad
@@ -34,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="evaluate a model on a labelled file (JSONL, CSV, TSV)",
         description=__doc__.splitlines()[0],
     )
-    p.add_argument("task", metavar="TASK", choices=sorted(TASKS), help=f"one of: {', '.join(sorted(TASKS))}")
+    tasks = sorted([*TASKS, "score"])
+    p.add_argument("task", metavar="TASK", choices=tasks, help=f"one of: {', '.join(tasks)}")
     p.add_argument("--data", type=Path, required=True, metavar="FILE", help="labelled rows: .jsonl, .csv or .tsv")
     p.add_argument("--model", metavar="NAME", help="model or intent taxonomy (default: the default one)")
     p.add_argument("--text-field", default="text", metavar="F", help="field/column holding the text (default text)")
@@ -53,6 +55,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--report", type=Path, metavar="DIR", help="write report.md, metrics.json and PNG plots here")
     p.add_argument("--limit", type=int, metavar="N", help="use only the first N rows of --data")
     p.add_argument("--seed", type=int, default=42, help="seed of the fits an evaluation makes (topics; default 42)")
+    p.add_argument(
+        "--dissatisfied-below",
+        type=float,
+        metavar="X",
+        help="score task: gold below X counts as dissatisfied for the AUC (default: the lower quartile of gold)",
+    )
     p.add_argument("--config", type=Path, metavar="FILE", help="TOML settings file (overrides JOURNEYMINE_CONFIG)")
     p.set_defaults(handler=run, overrides=lambda args: {})
 
@@ -64,6 +72,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.limit is not None and args.limit < 1:
         return _fail(f"--limit must be at least 1, got {args.limit}")
+    if args.task == "score":
+        return run_score(args, settings)
     try:
         task = get_task(args.task)
         check_baseline(task, args.baseline)
@@ -117,6 +127,49 @@ def _evaluate(rows: list[Any], config: Any, train: list[Any] | None, settings: S
         baseline_train=train,
         baseline_encoder=lambda: build_pretrained_encoder(settings.models.encoder),
     )
+
+
+def run_score(args: argparse.Namespace, settings: Settings) -> int:
+    """``eval score``: record and score labelled journeys, print correlation with gold."""
+    import math
+
+    from eval.data import DatasetError
+    from eval.score_eval import evaluate_scores, journeys_core, load_journeys
+    from pipelines.factory import build_enricher
+
+    if args.dissatisfied_below is not None and not math.isfinite(args.dissatisfied_below):
+        return _fail(f"--dissatisfied-below must be a finite number, got {args.dissatisfied_below}")
+    try:
+        journeys = load_journeys(args.data, limit=args.limit)
+    except DatasetError as exc:
+        return _fail(str(exc))
+    out = sys.stdout
+    with contextlib.redirect_stdout(sys.stderr):
+        enricher = build_enricher(
+            config=settings.enrich,
+            encoder_config=settings.models.encoder,
+            artifacts_dir=settings.models.artifacts_dir,
+            user_dir=settings.user_models_dir,
+        )
+        try:
+            result = evaluate_scores(
+                journeys,
+                make_core=journeys_core(enricher, settings.journeys),
+                dissatisfied_below=args.dissatisfied_below,
+            )
+        except (ValueError, JourneymineError) as exc:
+            return _fail(str(exc))
+    result["data"] = str(args.data)
+    if args.json:
+        out.write(json.dumps(result, sort_keys=True, allow_nan=False) + "\n")
+    else:
+        m = result["metrics"]
+        out.write(f"score on {args.data} ({result['n']} customers, {result['touchpoints']} touchpoints)\n")
+        for name in ("spearman", "kendall", "auc"):
+            value = m.get(name)
+            out.write(f"  {name:<9} {value:.4f}\n" if isinstance(value, float) else f"  {name:<9} n/a\n")
+        out.write(f"  dissatisfied: gold < {m['dissatisfied_below']} ({m['n_dissatisfied']} customers)\n")
+    return 0
 
 
 def _fail(message: str) -> int:

@@ -6,7 +6,7 @@
 
 Each section's defaults live beside the code it configures: ``ServerConfig``
 and ``LimitsConfig`` here in ``service/``, ``EnrichConfig`` in
-``pipelines/enrich.py``, ``EncoderConfig`` in ``models/encoder.py``.
+``pipelines/enrich.py``, ``JourneyConfig`` in ``pipelines/journeys.py``, ``EncoderConfig`` in ``models/encoder.py``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from models.encoder import EncoderConfig
 from pipelines.enrich import EnrichConfig
+from pipelines.journeys import JourneyConfig
 
 CONFIG_ENV = "JOURNEYMINE_CONFIG"
 
@@ -57,6 +58,10 @@ class LimitsConfig(BaseModel):
     # Live EnrichStreams open at once. Each holds an RPC worker thread while open, so this must stay
     # below server.max_workers, or open streams would starve every other call.
     max_concurrent_streams: int = Field(4, ge=1)
+    # Open WatchAlerts streams; like live streams, each holds a worker thread.
+    max_alert_watchers: int = Field(2, ge=1)
+    # Touchpoints per RecordTouchpoints call (text-bearing ones are enriched in the call).
+    max_touchpoints_per_request: int = Field(1000, ge=1)
 
 
 class ModelsConfig(BaseModel):
@@ -74,17 +79,20 @@ class Settings(BaseSettings):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     models: ModelsConfig = Field(default_factory=ModelsConfig)
     enrich: EnrichConfig = Field(default_factory=EnrichConfig)
+    # Journey store, scoring, alerts, friction (pipelines/journeys.py).
+    journeys: JourneyConfig = Field(default_factory=JourneyConfig)
     # Local state (SQLite journey store, user-trained models) lives here.
     data_dir: Path = Path("data")
     log_level: str = "INFO"
 
     @model_validator(mode="after")
     def _streams_leave_workers_free(self) -> Settings:
-        if self.limits.max_concurrent_streams >= self.server.max_workers:
+        streams = self.limits.max_concurrent_streams + self.limits.max_alert_watchers
+        if streams >= self.server.max_workers:
             raise ValueError(
-                f"limits.max_concurrent_streams ({self.limits.max_concurrent_streams}) must be below "
-                f"server.max_workers ({self.server.max_workers}): each open stream holds a worker thread; "
-                "lower the one or raise the other"
+                f"limits.max_concurrent_streams ({self.limits.max_concurrent_streams}) + limits.max_alert_watchers "
+                f"({self.limits.max_alert_watchers}) must be below server.max_workers ({self.server.max_workers}): "
+                "each open stream holds a worker thread; lower the one or raise the other"
             )
         return self
 

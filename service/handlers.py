@@ -60,6 +60,17 @@ def stream_stream(
     )
 
 
+def unary_stream(
+    behavior: Callable[[Any, grpc.ServicerContext], Any], request_cls: type[Message]
+) -> grpc.RpcMethodHandler:
+    """A server-streaming handler for ``behavior`` with a tolerant request deserialiser."""
+    return grpc.unary_stream_rpc_method_handler(
+        behavior,
+        request_deserializer=tolerant_deserializer(request_cls),
+        response_serializer=_serialize,
+    )
+
+
 def stream_unary(
     behavior: Callable[[Any, grpc.ServicerContext], Message], request_cls: type[Message]
 ) -> grpc.RpcMethodHandler:

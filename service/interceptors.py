@@ -71,8 +71,7 @@ def _violations_of(exc: BaseException) -> list[FieldViolation]:
     if isinstance(exc, InvalidInputError):
         return exc.violations
     if isinstance(exc, NotFoundError) and exc.field:
-        options = ", ".join(exc.available) or "none"
-        return [FieldViolation(exc.field, f"unknown {exc.kind} {exc.name!r}; valid {exc.kind} names are: {options}")]
+        return [FieldViolation(exc.field, f"unknown {exc.kind} {exc.name!r}; {exc.fix}")]
     return []
 
 

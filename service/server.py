@@ -6,6 +6,8 @@ Services registered here (later issues add theirs the same way, each in its own
     journeymine.v1.EnrichmentService   service/servicers/enrichment.py
     journeymine.v1.EvaluationService   service/servicers/evaluation.py
     journeymine.v1.ModelAdminService   service/servicers/admin.py
+    journeymine.v1.TopicsService       service/servicers/topics.py
+    journeymine.v1.JourneyService      service/servicers/journeys.py
     grpc.health.v1.Health              grpcio-health-checking
     grpc.reflection.v1alpha.ServerReflection
 """
@@ -25,9 +27,13 @@ from grpc_reflection.v1alpha import reflection
 
 from pipelines.enrich import Enricher
 from pipelines.factory import build_enricher, build_pretrained_encoder
+from pipelines.journey_store import JourneyStore, default_url
+from pipelines.journeys import Journeys
+from pipelines.pii import Redactor
 from service.config import Settings
 from service.interceptors import ErrorInterceptor
 from service.servicers import admin, enrichment, evaluation, topics
+from service.servicers import journeys as journeys_servicer
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +50,31 @@ class BindError(RuntimeError):
         )
 
 
+def build_journeys(settings: Settings, enricher: Enricher, lock: threading.Lock) -> Journeys:
+    """The journey core on the configured store (``journeys.url``, or SQLite under ``data_dir``), migrated to head."""
+    store = JourneyStore.open(settings.journeys.url or default_url(settings.data_dir))
+    return Journeys(
+        store=store,
+        enrich=enricher.enrich,
+        redactor=Redactor(nlp=enricher.nlp),
+        config=settings.journeys,
+        model_lock=lock,
+    )
+
+
 def build_server(
-    settings: Settings, enricher: Enricher, *, health_servicer: health.HealthServicer | None = None
+    settings: Settings,
+    enricher: Enricher,
+    *,
+    health_servicer: health.HealthServicer | None = None,
+    journeys: Journeys | None = None,
+    lock: threading.Lock | None = None,
 ) -> tuple[grpc.Server, int]:
     """A configured, not yet started server bound to ``settings.server`` host:port (0 picks a free port).
 
     Health reports SERVING for every registered service: the enricher passed in
-    already holds its loaded models.
+    already holds its loaded models. Without ``journeys``, the configured store is opened;
+    ``lock`` serialises model work and must be the one ``journeys`` was built with.
     """
     cfg = settings.server
     server = grpc.server(
@@ -65,7 +89,8 @@ def build_server(
         ],
     )
     # One lock per Enricher: every servicer that calls it shares this one.
-    lock = threading.Lock()
+    lock = lock or threading.Lock()
+    journeys = journeys or build_journeys(settings, enricher, lock)
     services: dict[str, dict[str, grpc.RpcMethodHandler]] = {
         enrichment.SERVICE_NAME: enrichment.method_handlers(
             enrichment.EnrichmentServicer(enricher=enricher, limits=settings.limits, lock=lock)
@@ -82,7 +107,9 @@ def build_server(
         topics.SERVICE_NAME: topics.method_handlers(
             topics.TopicsServicer(enricher=enricher, limits=settings.limits, lock=lock)
         ),
-        # Later issues: JourneyService registers here.
+        journeys_servicer.SERVICE_NAME: journeys_servicer.method_handlers(
+            journeys_servicer.JourneyServicer(journeys=journeys, limits=settings.limits)
+        ),
     }
     for name, methods in services.items():
         server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(name, methods),))
@@ -114,14 +141,17 @@ def serve(settings: Settings) -> None:
         user_dir=settings.user_models_dir,
     )
     health_servicer = health.HealthServicer()
-    server, port = build_server(settings, enricher, health_servicer=health_servicer)
+    lock = threading.Lock()
+    journeys = build_journeys(settings, enricher, lock)
+    server, port = build_server(settings, enricher, health_servicer=health_servicer, journeys=journeys, lock=lock)
     server.start()
     models = ", ".join(sorted(enricher.registry.specs))
     log.info(
-        "journeymine serving on %s:%d (insecure, local mode: no TLS, no auth); models loaded: %s, %s, %s; "
-        "started in %.1fs",
+        "journeymine serving on %s:%d (insecure, local mode: no TLS, no auth); journey store %s; "
+        "models loaded: %s, %s, %s; started in %.1fs",
         settings.server.host,
         port,
+        journeys.store.safe_url,
         enricher.encoder_model.id,
         enricher.nlp_model.id,
         models,
@@ -144,4 +174,5 @@ def serve(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     server.wait_for_termination()
+    journeys.store.close()
     log.info("journeymine stopped")

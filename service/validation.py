@@ -149,6 +149,21 @@ def validate_short(v: Violations, path: str, value: str, limits: LimitsConfig) -
     _short(v, path, value, limits)
 
 
+def validate_options(v: Violations, path: str, msg: svc_pb.EnrichOptions, limits: LimitsConfig) -> None:
+    """Add the violations of EnrichOptions at ``path``."""
+    _options(v, path, msg, limits)
+
+
+def validate_enum(v: Violations, path: str, value: int, enum: EnumTypeWrapper) -> None:
+    """Add a violation when ``value`` is not a number ``enum`` defines."""
+    _enum(v, path, value, enum)
+
+
+def validate_timestamp(v: Violations, path: str, ts: Timestamp) -> None:
+    """Add a violation when ``ts`` is outside Timestamp's documented range."""
+    _timestamp(v, path, ts)
+
+
 def _interaction(v: Violations, path: str, msg: ix_pb.Interaction, limits: LimitsConfig) -> None:
     _short(v, f"{path}.id", msg.id, limits)
     _short(v, f"{path}.customer_id", msg.customer_id, limits)

@@ -26,6 +26,7 @@ TEST_LIMITS = LimitsConfig(
     max_stream_turns=30,
     max_id_chars=64,
     max_concurrent_streams=2,
+    max_alert_watchers=1,
 )
 
 
@@ -37,8 +38,13 @@ def enricher() -> Enricher:
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    return Settings(server=ServerConfig(host="127.0.0.1", port=0, max_workers=4, grace_seconds=0), limits=TEST_LIMITS)
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    # data_dir in a temp dir: the server's SQLite journey store must not land in the checkout.
+    return Settings(
+        server=ServerConfig(host="127.0.0.1", port=0, max_workers=4, grace_seconds=0),
+        limits=TEST_LIMITS,
+        data_dir=tmp_path_factory.mktemp("data"),
+    )
 
 
 @pytest.fixture(scope="session")

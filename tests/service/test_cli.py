@@ -138,4 +138,6 @@ def test_serve_reports_start_up_errors_without_a_traceback(monkeypatch, caplog):
 def test_streams_must_leave_workers_for_other_calls(captured_settings, capsys):
     with pytest.raises(SystemExit):
         cli.main(["serve", "--workers", "4"])  # default limits.max_concurrent_streams is 4
-    assert "limits.max_concurrent_streams (4) must be below server.max_workers (4)" in capsys.readouterr().err
+    assert "limits.max_concurrent_streams (4) + limits.max_alert_watchers (2) must be below server.max_workers (4)" in (
+        capsys.readouterr().err
+    )

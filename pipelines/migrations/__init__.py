@@ -1,0 +1,1 @@
+"""Alembic migrations of the journey store (``JourneyStore.migrate`` runs them at open)."""
