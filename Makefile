@@ -10,7 +10,7 @@ PORT   ?= 50051
 DATASETS ?= ../shared/datasets
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads fit-topics bench bench-topics clean
+.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads fit-topics bench bench-topics bench-journeys clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ bench: $(STAMP) ## in-process enrichment throughput, encoder passes per text, re
 
 bench-topics: $(STAMP) ## topic fit on ~45k texts, refit id stability, assignment speed, emerging topics (needs $(DATASETS))
 	$(PY) -m eval.bench_topics --datasets $(DATASETS)
+
+bench-journeys: $(STAMP) ## 1M structured touchpoints into SQLite: ingest/s, GetCustomerScore and GetJourney latency
+	$(PY) -m eval.bench_journeys
 
 clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .cache

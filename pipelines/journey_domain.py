@@ -98,6 +98,8 @@ class TouchpointSignals:
     sentiment_low: float | None = None
     # Customer turns in a transcript (0 for other channels): how much the customer had to say.
     customer_turns: int = 0
+    # Customer turns that reject or correct the agent ("No, that's not right ..."; pipelines/effort.py).
+    corrections: int = 0
     intent: str = ""  # empty when none or out of scope
     intent_taxonomy: str = ""
     intent_confidence: float = 0.0

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -151,7 +151,8 @@ class JourneyStore:
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database or ""
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                with suppress(OSError):  # a folder that cannot be made fails at connect: StorageUnavailableError
+                    Path(database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         engine = sa.create_engine(parsed, **kwargs)
         if parsed.get_backend_name() == "sqlite":
@@ -204,7 +205,7 @@ class JourneyStore:
         now_ms = to_ms(now or datetime.now(UTC))
         with self._guard(), self.engine.begin() as conn:
             stored: set[str] = set()
-            rows = [_row_of(item) for item in items]
+            rows = sorted((_row_of(item) for item in items), key=lambda r: r["id"])  # one lock order: no deadlocks
             for chunk in _chunks(rows, 500):
                 stmt = self._insert_ignore(touchpoints).returning(touchpoints.c.id)
                 stored.update(r[0] for r in conn.execute(stmt, chunk))
@@ -345,6 +346,11 @@ class JourneyStore:
         with self._guard(), self.engine.connect() as conn:
             return [_alert_of(dict(r)) for r in conn.execute(query).mappings()]
 
+    def latest_alert_id(self) -> int:
+        """The id of the newest alert (0 when there is none): where a watch "from now" starts."""
+        with self._guard(), self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(alerts.c.id), 0))).scalar_one())
+
     def count(self) -> int:
         with self._guard(), self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(touchpoints)).scalar_one())
@@ -399,6 +405,7 @@ def _row_of(item: StoredTouchpoint) -> dict[str, Any]:
         "intent_confidence": s.intent_confidence,
         "topics": list(s.topics),
         "customer_turns": s.customer_turns,
+        "corrections": s.corrections,
         "models": list(s.models),
     }
     attributes = {
@@ -470,6 +477,7 @@ def _touchpoint_of(row: Any) -> StoredTouchpoint:
             topics=tuple(signals.get("topics", ())),
             rating=row["rating"],
             customer_turns=signals.get("customer_turns", 0),
+            corrections=signals.get("corrections", 0),
             models=tuple(signals.get("models", ())),
         ),
         parts=tuple(

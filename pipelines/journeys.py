@@ -33,6 +33,7 @@ from pipelines.domain import (
     Survey,
     Transcript,
 )
+from pipelines.effort import corrections
 from pipelines.friction import FrictionConfig, FrictionReport, analyze_friction
 from pipelines.journey_domain import (
     Alert,
@@ -233,7 +234,9 @@ class Journeys:
     ) -> FrictionReport:
         """What precedes score drops, repeat contacts and abandonment among touchpoints in ``[start, end)``."""
         customers = self.store.customers_between(start, end)
-        histories = self.store.touchpoints(customers, end=end, limit=self.config.max_history)
+        # Contacts up to one repeat window after ``end`` count as the repeats of exposures near it.
+        read_to = end + timedelta(days=self.config.friction.repeat_window_days) if end is not None else None
+        histories = self.store.touchpoints(customers, end=read_to, limit=self.config.max_history)
         config = self.config.friction if top is None else self.config.friction.model_copy(update={"top": top})
         return analyze_friction(histories, start=start, end=end, scoring=self.config.scoring, config=config)
 
@@ -264,8 +267,7 @@ class Journeys:
         ``after_id`` None starts from now; a number replays everything after it first (resume after a reconnect).
         """
         if after_id is None:
-            latest = self.store.alerts(limit=1_000_000_000)
-            after_id = latest[-1].id if latest else 0
+            after_id = self.store.latest_alert_id()
         while is_active():
             batch = self.store.alerts(customer_id=customer_id, rules=rules, after_id=after_id, limit=500)
             for alert in batch:
@@ -316,6 +318,9 @@ def summarise(interaction: Interaction | None, result: EnrichedInteraction) -> T
         sentiment_shift=result.trend.shift if result.trend is not None else None,
         sentiment_low=low,
         customer_turns=len(customer_turns),
+        corrections=corrections([(t.role, t.text) for t in interaction.content.turns])
+        if interaction is not None and isinstance(interaction.content, Transcript)
+        else 0,
         intent=intent.label if intent is not None and not intent.out_of_scope else "",
         intent_taxonomy=intent.taxonomy if intent is not None else "",
         intent_confidence=intent.confidence if intent is not None else 0.0,

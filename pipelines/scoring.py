@@ -65,6 +65,8 @@ class ScoringConfig(BaseModel):
     long_hold: float = Field(default=-0.4, ge=-1, le=0)
     long_handle_seconds: float = Field(default=1200.0, gt=0)
     long_handle: float = Field(default=-0.3, ge=-1, le=0)
+    # Per contact: this times the share of the customer's turns that reject or correct the agent.
+    correction: float = Field(default=-1.0, ge=-1, le=0)
     outcome_values: dict[str, float] = Field(
         default_factory=lambda: {
             Outcome.RESOLVED.value: 0.4,
@@ -125,6 +127,14 @@ def evidence_of(history: Sequence[StoredTouchpoint], config: ScoringConfig) -> l
                 Component.EFFORT,
                 f"channel switch {previous.channel.value} to {tp.channel.value}",
                 config.channel_switch,
+                config.effort_weight,
+            )
+        if s.corrections and s.customer_turns:
+            share = min(1.0, s.corrections / s.customer_turns)
+            add(
+                Component.EFFORT,
+                "customer corrected the agent",
+                config.correction * share,
                 config.effort_weight,
             )
         if tp.outcome == Outcome.TRANSFERRED:

@@ -213,6 +213,7 @@ def redaction_to_proto(r: Redaction) -> jr_pb.Redaction:
 def signals_to_proto(s: TouchpointSignals) -> jr_pb.TouchpointSignals:
     msg = jr_pb.TouchpointSignals(
         customer_turns=s.customer_turns,
+        corrections=s.corrections,
         intent=s.intent,
         intent_taxonomy=s.intent_taxonomy,
         intent_confidence=s.intent_confidence,
