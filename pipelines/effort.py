@@ -1,8 +1,10 @@
-"""Conversational effort: customer turns that reject or correct what the agent just said.
+"""Conversational effort read from the words: customers correcting the agent, agents unable to help.
 
 A customer who has to say "No, that's not right, I need four tickets" or "Please find
 something else" is doing work the agent should have spared them. Sentiment models rightly
 read such turns as neutral, so the score counts them as effort instead (docs/scoring.md).
+Likewise an agent who says "Sorry, I can't find any flights" has not resolved the contact,
+however politely: with no outcome given, the score reads that as an inferred unresolved outcome.
 
 The detector is a small English lexicon, kept transparent on purpose: a turn is a correction
 when it opens with a refusal or a correction ("no", "nope", "not ...", "that's not",
@@ -44,6 +46,23 @@ _CORRECTION = re.compile(
     r"^\W*(?:" + "|".join(_OPENERS) + r")|" + "|".join(_ANYWHERE),
     re.IGNORECASE,
 )
+
+
+_INABILITY = re.compile(
+    r"\b(sorry|unfortunately)\b.*\b(can'?t|cannot|unable|couldn'?t|not (able|available|possible|find)|no (results|availability))"
+    r"|\b(unable to|i can'?t|i cannot|i couldn'?t|not authori[sz]ed)\b",
+    re.IGNORECASE,
+)
+
+
+def is_inability(text: str) -> bool:
+    """Whether an agent turn says the agent cannot do what was asked."""
+    return bool(_INABILITY.search(text))
+
+
+def agent_failures(turns: Sequence[tuple[SpeakerRole, str]]) -> int:
+    """Agent (or bot) turns that say the agent cannot do what was asked."""
+    return sum(role in (SpeakerRole.AGENT, SpeakerRole.BOT) and is_inability(text) for role, text in turns)
 
 
 def is_correction(text: str) -> bool:

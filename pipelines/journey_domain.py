@@ -100,6 +100,9 @@ class TouchpointSignals:
     customer_turns: int = 0
     # Customer turns that reject or correct the agent ("No, that's not right ..."; pipelines/effort.py).
     corrections: int = 0
+    # Agent turns, and those saying the agent cannot help ("Sorry, I can't find ..."; pipelines/effort.py).
+    agent_turns: int = 0
+    agent_failures: int = 0
     intent: str = ""  # empty when none or out of scope
     intent_taxonomy: str = ""
     intent_confidence: float = 0.0

@@ -406,6 +406,8 @@ def _row_of(item: StoredTouchpoint) -> dict[str, Any]:
         "topics": list(s.topics),
         "customer_turns": s.customer_turns,
         "corrections": s.corrections,
+        "agent_turns": s.agent_turns,
+        "agent_failures": s.agent_failures,
         "models": list(s.models),
     }
     attributes = {
@@ -478,6 +480,8 @@ def _touchpoint_of(row: Any) -> StoredTouchpoint:
             rating=row["rating"],
             customer_turns=signals.get("customer_turns", 0),
             corrections=signals.get("corrections", 0),
+            agent_turns=signals.get("agent_turns", 0),
+            agent_failures=signals.get("agent_failures", 0),
             models=tuple(signals.get("models", ())),
         ),
         parts=tuple(

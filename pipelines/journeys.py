@@ -33,7 +33,7 @@ from pipelines.domain import (
     Survey,
     Transcript,
 )
-from pipelines.effort import corrections
+from pipelines.effort import agent_failures, corrections
 from pipelines.friction import FrictionConfig, FrictionReport, analyze_friction
 from pipelines.journey_domain import (
     Alert,
@@ -312,15 +312,20 @@ def summarise(interaction: Interaction | None, result: EnrichedInteraction) -> T
     else:
         low = None
     intent = result.intent
+    spoken = (
+        [(t.role, t.text) for t in interaction.content.turns]
+        if interaction is not None and isinstance(interaction.content, Transcript)
+        else []
+    )
     return TouchpointSignals(
         sentiment=sentiment.score if sentiment is not None else None,
         sentiment_label=sentiment.label.value if sentiment is not None else "",
         sentiment_shift=result.trend.shift if result.trend is not None else None,
         sentiment_low=low,
         customer_turns=len(customer_turns),
-        corrections=corrections([(t.role, t.text) for t in interaction.content.turns])
-        if interaction is not None and isinstance(interaction.content, Transcript)
-        else 0,
+        corrections=corrections(spoken),
+        agent_turns=sum(role in (SpeakerRole.AGENT, SpeakerRole.BOT) for role, _ in spoken),
+        agent_failures=agent_failures(spoken),
         intent=intent.label if intent is not None and not intent.out_of_scope else "",
         intent_taxonomy=intent.taxonomy if intent is not None else "",
         intent_confidence=intent.confidence if intent is not None else 0.0,

@@ -50,9 +50,6 @@ class ScoringConfig(BaseModel):
     prior_weight: float = Field(default=1.0, gt=0)
     prior_variance: float = Field(default=0.25, gt=0)
     sentiment_weight: float = Field(default=1.0, ge=0)
-    # The worst customer moment of a contact, when it is clearly negative (below worst_moment_below).
-    worst_moment_weight: float = Field(default=0.5, ge=0)
-    worst_moment_below: float = Field(default=-0.3, ge=-1, le=0)
     # A survey answer is the customer telling us directly: it outweighs inferred signals.
     rating_weight: float = Field(default=4.0, ge=0)
     effort_weight: float = Field(default=1.0, ge=0)
@@ -67,6 +64,8 @@ class ScoringConfig(BaseModel):
     long_handle: float = Field(default=-0.3, ge=-1, le=0)
     # Per contact: this times the share of the customer's turns that reject or correct the agent.
     correction: float = Field(default=-1.0, ge=-1, le=0)
+    # With no outcome given: this times the share of agent turns saying the agent cannot help.
+    agent_failure: float = Field(default=-1.0, ge=-1, le=0)
     outcome_values: dict[str, float] = Field(
         default_factory=lambda: {
             Outcome.RESOLVED.value: 0.4,
@@ -106,8 +105,6 @@ def evidence_of(history: Sequence[StoredTouchpoint], config: ScoringConfig) -> l
 
         if s.sentiment is not None:
             add(Component.SENTIMENT, "customer sentiment", s.sentiment, config.sentiment_weight)
-        if s.sentiment_low is not None and s.sentiment_low < config.worst_moment_below:
-            add(Component.SENTIMENT, "worst customer moment", s.sentiment_low, config.worst_moment_weight)
         rating = s.rating if s.rating is not None else _attribute_rating(tp)
         if rating is not None:
             add(Component.RATING, "survey rating", 2.0 * rating - 1.0, config.rating_weight)
@@ -146,6 +143,9 @@ def evidence_of(history: Sequence[StoredTouchpoint], config: ScoringConfig) -> l
         outcome_value = config.outcome_values.get(tp.outcome.value, 0.0)
         if outcome_value:
             add(Component.OUTCOME, f"outcome {tp.outcome.value}", outcome_value, config.outcome_weight)
+        elif tp.outcome == Outcome.UNSPECIFIED and s.agent_failures and s.agent_turns:
+            share = min(1.0, s.agent_failures / s.agent_turns)
+            add(Component.OUTCOME, "agent could not help", config.agent_failure * share, config.outcome_weight)
         previous = tp
     return items
 

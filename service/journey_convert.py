@@ -214,6 +214,8 @@ def signals_to_proto(s: TouchpointSignals) -> jr_pb.TouchpointSignals:
     msg = jr_pb.TouchpointSignals(
         customer_turns=s.customer_turns,
         corrections=s.corrections,
+        agent_turns=s.agent_turns,
+        agent_failures=s.agent_failures,
         intent=s.intent,
         intent_taxonomy=s.intent_taxonomy,
         intent_confidence=s.intent_confidence,

@@ -28,6 +28,8 @@ def tp(
     journey: str = "",
     corrections: int = 0,
     customer_turns: int = 0,
+    agent_failures: int = 0,
+    agent_turns: int = 0,
 ) -> StoredTouchpoint:
     at = T0 + timedelta(days=days)
     return StoredTouchpoint(
@@ -48,5 +50,7 @@ def tp(
             rating=rating,
             corrections=corrections,
             customer_turns=customer_turns,
+            agent_failures=agent_failures,
+            agent_turns=agent_turns,
         ),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.domain import SpeakerRole
-from pipelines.effort import corrections, is_correction
+from pipelines.effort import agent_failures, corrections, is_correction, is_inability
 
 C, A = SpeakerRole.CUSTOMER, SpeakerRole.AGENT
 
@@ -45,3 +45,23 @@ def test_only_customer_turns_after_an_agent_turn_count():
         (A, "No problem."),  # an agent saying no is not the customer correcting
     ]
     assert corrections(turns) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sorry, I can't find any movie matching your requirements.", True),
+        ("Unfortunately there is no availability on that date.", True),
+        ("Sorry, you are not authorized to unlock the door.", True),
+        ("I'm unable to change that booking.", True),
+        ("Sorry for the wait, your table is booked.", False),
+        ("I can book that for you now.", False),
+    ],
+)
+def test_agent_inability(text, expected):
+    assert is_inability(text) is expected
+
+
+def test_agent_failures_count_agent_turns_only():
+    turns = [(C, "Sorry, I can't find my card"), (A, "Sorry, I cannot find that order."), (A, "Anything else?")]
+    assert agent_failures(turns) == 1

@@ -135,6 +135,7 @@ def rich_touchpoint() -> StoredTouchpoint:
             sentiment_shift=-0.75,
             sentiment_low=-0.9,
             customer_turns=3,
+            corrections=1,
             intent="card_lost",
             intent_taxonomy="banking77",
             intent_confidence=0.8125,

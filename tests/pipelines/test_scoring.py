@@ -41,7 +41,7 @@ def test_one_sentiment_item_follows_the_formula():
     [
         [tp("a", sentiment=-0.6, intent="card_lost"), tp("b", days=1, sentiment=0.4, outcome=Outcome.RESOLVED)],
         [
-            tp("a", sentiment=-0.9, low=-0.95, intent="refund", topics=("billing", "fees")),
+            tp("a", sentiment=-0.9, intent="refund", topics=("billing", "fees"), corrections=1, customer_turns=3),
             tp("b", days=2, channel=Channel.CALL, intent="refund", outcome=Outcome.TRANSFERRED, hold=900),
             tp("c", days=3, rating=0.2),
         ],
@@ -121,11 +121,13 @@ def test_no_channel_switch_after_a_resolved_contact():
     assert not [e for e in evidence_of(history, CONFIG) if e.component == Component.EFFORT]
 
 
-def test_worst_moment_only_when_clearly_negative():
-    mild = evidence_of([tp("a", sentiment=0.2, low=-0.1)], CONFIG)
-    bad = evidence_of([tp("a", sentiment=0.2, low=-0.9)], CONFIG)
-    assert [e.reason for e in mild] == ["customer sentiment"]
-    assert [e.reason for e in bad] == ["customer sentiment", "worst customer moment"]
+def test_agent_inability_is_an_inferred_unresolved_outcome_only_without_an_outcome():
+    inferred = evidence_of([tp("a", agent_failures=1, agent_turns=4)], CONFIG)
+    assert [(e.component, e.reason, e.value) for e in inferred] == [
+        (Component.OUTCOME, "agent could not help", pytest.approx(-0.25))
+    ]
+    explicit = evidence_of([tp("a", agent_failures=1, agent_turns=4, outcome=Outcome.RESOLVED)], CONFIG)
+    assert [e.reason for e in explicit] == ["outcome resolved"]
 
 
 def test_trend_has_one_point_per_day_with_touchpoints_and_ends_at_the_score():

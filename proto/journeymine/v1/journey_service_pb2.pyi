@@ -128,7 +128,7 @@ class Redaction(_message.Message):
     def __init__(self, kind: _Optional[str] = ..., placeholder: _Optional[str] = ..., span: _Optional[_Union[_signals_pb2.TextSpan, _Mapping]] = ...) -> None: ...
 
 class TouchpointSignals(_message.Message):
-    __slots__ = ("sentiment", "sentiment_label", "sentiment_shift", "sentiment_low", "customer_turns", "intent", "intent_taxonomy", "intent_confidence", "topics", "rating", "models", "corrections")
+    __slots__ = ("sentiment", "sentiment_label", "sentiment_shift", "sentiment_low", "customer_turns", "intent", "intent_taxonomy", "intent_confidence", "topics", "rating", "models", "corrections", "agent_turns", "agent_failures")
     SENTIMENT_FIELD_NUMBER: _ClassVar[int]
     SENTIMENT_LABEL_FIELD_NUMBER: _ClassVar[int]
     SENTIMENT_SHIFT_FIELD_NUMBER: _ClassVar[int]
@@ -141,6 +141,8 @@ class TouchpointSignals(_message.Message):
     RATING_FIELD_NUMBER: _ClassVar[int]
     MODELS_FIELD_NUMBER: _ClassVar[int]
     CORRECTIONS_FIELD_NUMBER: _ClassVar[int]
+    AGENT_TURNS_FIELD_NUMBER: _ClassVar[int]
+    AGENT_FAILURES_FIELD_NUMBER: _ClassVar[int]
     sentiment: float
     sentiment_label: _signals_pb2.SentimentLabel
     sentiment_shift: float
@@ -153,7 +155,9 @@ class TouchpointSignals(_message.Message):
     rating: float
     models: _containers.RepeatedScalarFieldContainer[str]
     corrections: int
-    def __init__(self, sentiment: _Optional[float] = ..., sentiment_label: _Optional[_Union[_signals_pb2.SentimentLabel, str]] = ..., sentiment_shift: _Optional[float] = ..., sentiment_low: _Optional[float] = ..., customer_turns: _Optional[int] = ..., intent: _Optional[str] = ..., intent_taxonomy: _Optional[str] = ..., intent_confidence: _Optional[float] = ..., topics: _Optional[_Iterable[str]] = ..., rating: _Optional[float] = ..., models: _Optional[_Iterable[str]] = ..., corrections: _Optional[int] = ...) -> None: ...
+    agent_turns: int
+    agent_failures: int
+    def __init__(self, sentiment: _Optional[float] = ..., sentiment_label: _Optional[_Union[_signals_pb2.SentimentLabel, str]] = ..., sentiment_shift: _Optional[float] = ..., sentiment_low: _Optional[float] = ..., customer_turns: _Optional[int] = ..., intent: _Optional[str] = ..., intent_taxonomy: _Optional[str] = ..., intent_confidence: _Optional[float] = ..., topics: _Optional[_Iterable[str]] = ..., rating: _Optional[float] = ..., models: _Optional[_Iterable[str]] = ..., corrections: _Optional[int] = ..., agent_turns: _Optional[int] = ..., agent_failures: _Optional[int] = ...) -> None: ...
 
 class RecordResult(_message.Message):
     __slots__ = ("touchpoint_id", "status", "redactions", "signals", "warnings")
