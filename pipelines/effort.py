@@ -49,7 +49,8 @@ _CORRECTION = re.compile(
 
 
 _INABILITY = re.compile(
-    r"\b(sorry|unfortunately)\b.*\b(can'?t|cannot|unable|couldn'?t|not (able|available|possible|find)|no (results|availability))"
+    r"\b(sorry|unfortunately)\b.*"
+    r"\b(can'?t|cannot|unable|couldn'?t|not (able|available|possible|find)|no (results|availability))"
     r"|\b(unable to|i can'?t|i cannot|i couldn'?t|not authori[sz]ed)\b",
     re.IGNORECASE,
 )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +42,7 @@ from pipelines.journey_domain import (
     TouchpointAttributes,
     TouchpointSignals,
 )
+from pipelines.scoring import ScoreState
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +88,19 @@ alerts = sa.Table(
 )
 sa.Index("ix_alerts_customer", alerts.c.customer_id, alerts.c.id)
 
+# Each customer's last score and the running state behind it (pipelines/scoring.py, ScoreState):
+# a batch in time order folds its contacts into the state instead of re-reading the history.
 customer_scores = sa.Table(
     "customer_scores",
     metadata,
     sa.Column("customer_id", sa.String(256), primary_key=True),
     sa.Column("score", sa.Float, nullable=False),
     sa.Column("updated_ms", sa.BigInteger, nullable=False),
+    sa.Column("ref_ms", sa.BigInteger, nullable=True),
+    sa.Column("num", sa.Float, nullable=True),
+    sa.Column("den", sa.Float, nullable=True),
+    sa.Column("last_ms", sa.BigInteger, nullable=True),
+    sa.Column("config_key", sa.String(32), nullable=True),
 )
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -197,7 +205,8 @@ class JourneyStore:
         self,
         items: Sequence[StoredTouchpoint],
         *,
-        after_insert: Callable[[Connection, frozenset[str]], tuple[list[NewAlert], dict[str, float]]] | None = None,
+        after_insert: Callable[[Connection, frozenset[str]], tuple[list[NewAlert], dict[str, tuple[float, ScoreState]]]]
+        | None = None,
         now: datetime | None = None,
     ) -> WriteResult:
         """Insert the touchpoints whose ids are new, then (same transaction) the alerts and scores ``after_insert``
@@ -241,16 +250,51 @@ class JourneyStore:
             out.append(_alert_of({**row, "id": alert_id}))
         return out
 
-    def _upsert_scores(self, conn: Connection, scores: dict[str, float], now_ms: int) -> None:
+    def _upsert_scores(self, conn: Connection, scores: Mapping[str, tuple[float, ScoreState]], now_ms: int) -> None:
         if not scores:
             return
-        rows = [{"customer_id": c, "score": s, "updated_ms": now_ms} for c, s in sorted(scores.items())]
+        rows = [
+            {
+                "customer_id": c,
+                "score": score,
+                "updated_ms": now_ms,
+                "ref_ms": state.ref_ms,
+                "num": state.num,
+                "den": state.den,
+                "last_ms": state.last_ms,
+                "config_key": state.config_key,
+            }
+            for c, (score, state) in sorted(scores.items())
+        ]
         insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         stmt = insert(customer_scores)
+        columns = ("score", "updated_ms", "ref_ms", "num", "den", "last_ms", "config_key")
         stmt = stmt.on_conflict_do_update(
-            index_elements=["customer_id"], set_={"score": stmt.excluded.score, "updated_ms": stmt.excluded.updated_ms}
+            index_elements=["customer_id"], set_={name: stmt.excluded[name] for name in columns}
         )
         conn.execute(stmt, rows)
+
+    def score_states(self, customer_ids: Iterable[str], *, conn: Connection) -> dict[str, ScoreState | None]:
+        """Each customer's running score state (None: no usable state yet), locked for this transaction.
+
+        On PostgreSQL the rows are created if missing and locked FOR UPDATE in customer order, so two
+        replicas recording the same customer fold their batches in one after the other. SQLite has
+        one writer at a time already (this runs after the batch's insert took the write lock).
+        """
+        ids = sorted(set(customer_ids))
+        out: dict[str, ScoreState | None] = dict.fromkeys(ids)
+        if self.dialect == "postgresql" and ids:
+            placeholders = [{"customer_id": c, "score": 50.0, "updated_ms": 0} for c in ids]
+            conn.execute(postgresql.insert(customer_scores).on_conflict_do_nothing(), placeholders)
+        for chunk in _chunks(ids, 500):
+            query = sa.select(customer_scores).where(customer_scores.c.customer_id.in_(chunk))
+            query = query.order_by(customer_scores.c.customer_id).with_for_update()
+            for row in conn.execute(query).mappings():
+                if row["num"] is not None and row["den"] is not None and row["ref_ms"] is not None:
+                    out[row["customer_id"]] = ScoreState(
+                        row["ref_ms"], row["num"], row["den"], row["last_ms"], row["config_key"] or ""
+                    )
+        return out
 
     # --- reads -----------------------------------------------------------------------------------
 
@@ -281,8 +325,14 @@ class JourneyStore:
                     query = query.where(touchpoints.c.occurred_ms >= to_ms(start))
                 if end is not None:
                     query = query.where(touchpoints.c.occurred_ms < to_ms(end))
-                query = query.order_by(touchpoints.c.customer_id, touchpoints.c.occurred_ms, touchpoints.c.id)
-                for row in c.execute(query).mappings():
+                if limit is not None and len(chunk) == 1:
+                    # One customer (GetCustomerScore): the index hands over just the newest ``limit`` rows.
+                    newest = query.order_by(touchpoints.c.occurred_ms.desc(), touchpoints.c.id.desc()).limit(limit)
+                    rows = list(c.execute(newest).mappings())[::-1]
+                else:
+                    query = query.order_by(touchpoints.c.customer_id, touchpoints.c.occurred_ms, touchpoints.c.id)
+                    rows = list(c.execute(query).mappings())
+                for row in rows:
                     out[row["customer_id"]].append(_touchpoint_of(row))
         if limit is not None:
             out = {k: v[-limit:] for k, v in out.items()}

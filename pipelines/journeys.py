@@ -48,9 +48,19 @@ from pipelines.journey_domain import (
     Touchpoint,
     TouchpointSignals,
 )
-from pipelines.journey_store import JourneyStore
+from pipelines.journey_store import JourneyStore, to_ms
 from pipelines.pii import Redactor
-from pipelines.scoring import ScoringConfig, current_score, experience_score
+from pipelines.scoring import (
+    ScoreState,
+    ScoringConfig,
+    add_to_state,
+    evidence_of,
+    experience_score,
+    score_from_state,
+    score_of,
+    state_of,
+    state_usable,
+)
 from pipelines.topic_trends import TopicEvent, emerging
 
 # Everything but entities: entities are not stored (they would carry raw names and numbers).
@@ -181,23 +191,73 @@ class Journeys:
 
     def _after_insert(
         self, items: Sequence[StoredTouchpoint]
-    ) -> Callable[[Connection, frozenset[str]], tuple[list[NewAlert], dict[str, float]]]:
-        def derive(conn: Connection, stored: frozenset[str]) -> tuple[list[NewAlert], dict[str, float]]:
+    ) -> Callable[[Connection, frozenset[str]], tuple[list[NewAlert], dict[str, tuple[float, ScoreState]]]]:
+        def derive(
+            conn: Connection, stored: frozenset[str]
+        ) -> tuple[list[NewAlert], dict[str, tuple[float, ScoreState]]]:
             new = [item for item in items if item.id in stored]
-            customers = {item.customer_id for item in new}
-            histories = self.store.touchpoints(customers, conn=conn, limit=self.config.max_history)
-            now = self.clock()
             # A touchpoint dated after "now" (clock skew) still counts for the score it changes.
-            as_of = max([now, *(item.occurred_at for item in new)])
-            before = self.store.last_scores(customers, conn=conn)
-            after = {c: current_score(h, as_of, self.config.scoring) for c, h in histories.items()}
+            as_of = max([self.clock(), *(item.occurred_at for item in new)])
+            histories, before, scores = self._rescore(conn, new, as_of)
+            after = {c: score for c, (score, _) in scores.items()}
             lookup = (
                 (lambda at: self._emerging(at, conn)) if AlertRule.EMERGING_TOPIC in self.config.alerts.rules else None
             )
             raised = alert_rules.evaluate(new, histories, before, after, self.config.alerts, emerging=lookup)
-            return raised, after
+            return raised, scores
 
         return derive
+
+    def _rescore(
+        self, conn: Connection, new: Sequence[StoredTouchpoint], as_of: datetime
+    ) -> tuple[dict[str, list[StoredTouchpoint]], dict[str, float], dict[str, tuple[float, ScoreState]]]:
+        """(histories the alert rules read, scores before the batch, (score, state) after it) per customer.
+
+        A customer whose new contacts are all at or after the newest one folded into their running
+        state reads only the repeat window before the batch (its items depend on nothing older) and
+        folds the new items in. Anyone else (first contact, a late arrival, another scoring config)
+        is rescored from their whole history.
+        """
+        cfg = self.config.scoring
+        by_customer: dict[str, list[StoredTouchpoint]] = {}
+        for item in new:
+            by_customer.setdefault(item.customer_id, []).append(item)
+        states = self.store.score_states(by_customer, conn=conn)
+        fast: list[str] = []
+        slow: list[str] = []
+        for customer, tps in by_customer.items():
+            state = states[customer]
+            oldest, newest = min(t.occurred_at for t in tps), max(t.occurred_at for t in tps)
+            usable = state is not None and to_ms(oldest) >= state.last_ms and state_usable(state, newest, cfg)
+            (fast if usable else slow).append(customer)
+        histories: dict[str, list[StoredTouchpoint]] = {}
+        before: dict[str, float] = {}
+        scores: dict[str, tuple[float, ScoreState]] = {}
+        if fast:
+            window = timedelta(days=max(cfg.repeat_window_days, self.config.alerts.repeat_window_days))
+            start = min(t.occurred_at for c in fast for t in by_customer[c]) - window
+            histories.update(self.store.touchpoints(fast, start=start, conn=conn))
+            for customer in fast:
+                state = states[customer]
+                assert state is not None  # fast means usable
+                new_ids = {t.id for t in by_customer[customer]}
+                folded = [e for e in evidence_of(histories[customer], cfg) if e.touchpoint_id in new_ids]
+                newest = max(t.occurred_at for t in by_customer[customer])
+                updated = add_to_state(state, folded, newest, cfg)
+                before[customer] = score_from_state(state, as_of, cfg)
+                scores[customer] = (score_from_state(updated, as_of, cfg), updated)
+        if slow:
+            full = self.store.touchpoints(slow, conn=conn, limit=self.config.max_history)
+            histories.update(full)
+            for customer in slow:
+                history = full[customer]
+                new_ids = {t.id for t in by_customer[customer]}
+                earlier = [t for t in history if t.id not in new_ids]
+                if earlier:
+                    before[customer] = score_of(evidence_of(earlier, cfg), as_of, cfg)[0]
+                state = state_of(evidence_of(history, cfg), history[-1].occurred_at, cfg)
+                scores[customer] = (score_from_state(state, as_of, cfg), state)
+        return histories, before, scores
 
     def _emerging(self, at: datetime, conn: Connection) -> list[Any]:
         cfg = alert_rules.emerging_config(self.config.alerts)

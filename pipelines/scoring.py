@@ -17,9 +17,11 @@ implementation. In short:
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -243,18 +245,120 @@ def experience_score(
 def trend_of(
     history: Sequence[StoredTouchpoint], evidence: Sequence[Evidence], as_of: datetime, config: ScoringConfig
 ) -> list[ScorePoint]:
-    """The score at the end of each day that has touchpoints (UTC), the newest ``trend_points`` days."""
+    """The score at the end of each day that has touchpoints (UTC), the newest ``trend_points`` days.
+
+    One pass over the evidence in time order: with decay exponential, each day's sums are running
+    sums scaled by one factor, so a trend costs about one score, not one score per point.
+    """
     if config.trend_points == 0:
         return []
     days = sorted({tp.occurred_at.astimezone(UTC).date() for tp in history if tp.occurred_at <= as_of})
+    ends = [
+        min(datetime(d.year, d.month, d.day, tzinfo=UTC) + timedelta(days=1, microseconds=-1), as_of)
+        for d in days[-config.trend_points :]
+    ]
+    if not ends:
+        return []
+    half = config.half_life_days * 86400.0
+    ref = ends[-1]
+    ordered = sorted((e for e in evidence if e.occurred_at <= ref), key=lambda e: e.occurred_at)
+    # Running sums relative to ``ref``: x = 2 ** ((t - ref) / half) <= 1, so old items fade, never overflow.
+    a = b = c = q = 0.0
+    i = 0
     out = []
-    for day in days[-config.trend_points :]:
-        end = min(datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1, microseconds=-1), as_of)
-        score, low, high, _ = score_of(evidence, end, config)
-        out.append(ScorePoint(end, score, low, high))
+    for end in ends:
+        while i < len(ordered) and ordered[i].occurred_at <= end:
+            e = ordered[i]
+            x = e.weight * 2.0 ** ((e.occurred_at - ref).total_seconds() / half)
+            a, b, c, q = a + x * e.value, b + x, c + x * e.value * e.value, q + x * x
+            i += 1
+        f = 2.0 ** (-(end - ref).total_seconds() / half)  # ages measured from ``end``
+        out.append(_point(end, f * a, f * b, f * c, f * f * q, config))
     return out
+
+
+def _point(at: datetime, wv: float, w: float, wvv: float, ww: float, config: ScoringConfig) -> ScorePoint:
+    """Score and interval from the decayed sums: sum(w d v), sum(w d), sum(w d v^2), sum((w d)^2)."""
+    p = config.prior_weight
+    total = p + w
+    s = wv / total
+    spread = max(wvv - 2 * s * wv + s * s * w, 0.0)  # sum(w d (v - s)^2), expanded
+    variance = (spread + p * config.prior_variance) / total
+    half = Z95 * math.sqrt(variance / (total**2 / (p * p + ww)))
+    return ScorePoint(
+        at,
+        NEUTRAL + NEUTRAL * s,
+        max(0.0, NEUTRAL + NEUTRAL * (s - half)),
+        min(100.0, NEUTRAL + NEUTRAL * (s + half)),
+    )
 
 
 def current_score(history: Sequence[StoredTouchpoint], as_of: datetime, config: ScoringConfig) -> float:
     """Just the number (no drivers, no trend): what alerts compare."""
     return score_of(evidence_of(history, config), as_of, config)[0]
+
+
+# --- running state: the score without re-reading the history ----------------------------------------
+#
+# Decay is exponential, so the score's two sums can be kept relative to a fixed reference time and
+# rolled forward: with x_i = 2 ** ((t_i - ref) / half_life),
+#     num = sum(w_i v_i x_i),  den = sum(w_i x_i),  and at T >= every t_i
+#     s(T) = num * 2 ** (-(T - ref) / half_life) / (prior_weight + den * 2 ** (-(T - ref) / half_life))
+# which is score_of exactly. A contact arriving in time order adds its items; a late arrival (older
+# than the newest contact) can change the items of contacts after it (a repeat, a channel switch),
+# so it makes the caller rebuild the state from the whole history.
+
+# Rebuild before 2 ** exponent could lose the sums' precision (x 2**60 is about 10 years at 60 days).
+_MAX_EXPONENT = 60.0
+
+
+@dataclass(frozen=True)
+class ScoreState:
+    ref_ms: int
+    num: float
+    den: float
+    last_ms: int  # the newest contact folded in
+    config_key: str  # the ScoringConfig it was built with: another config rebuilds it
+
+
+def config_key(config: ScoringConfig) -> str:
+    """A short digest of every scoring constant."""
+    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
+
+
+def _ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+def _half_life_ms(config: ScoringConfig) -> float:
+    return config.half_life_days * 86_400_000.0
+
+
+def state_of(evidence: Sequence[Evidence], last: datetime, config: ScoringConfig) -> ScoreState:
+    """The running state of ``evidence`` (a customer's whole history, newest contact at ``last``)."""
+    ref = _ms(last)
+    return add_to_state(ScoreState(ref, 0.0, 0.0, ref, config_key(config)), evidence, last, config)
+
+
+def add_to_state(state: ScoreState, items: Sequence[Evidence], last: datetime, config: ScoringConfig) -> ScoreState:
+    """``state`` with ``items`` folded in; ``last`` is the newest contact among them."""
+    half = _half_life_ms(config)
+    num, den = state.num, state.den
+    for e in items:
+        x = 2.0 ** ((_ms(e.occurred_at) - state.ref_ms) / half)
+        num += e.weight * e.value * x
+        den += e.weight * x
+    return ScoreState(state.ref_ms, num, den, max(state.last_ms, _ms(last)), state.config_key)
+
+
+def state_usable(state: ScoreState | None, newest: datetime, config: ScoringConfig) -> bool:
+    """Whether contacts up to ``newest``, none older than ``state.last_ms``, can be folded into ``state``."""
+    if state is None or state.config_key != config_key(config):
+        return False
+    return abs(_ms(newest) - state.ref_ms) / _half_life_ms(config) <= _MAX_EXPONENT
+
+
+def score_from_state(state: ScoreState, as_of: datetime, config: ScoringConfig) -> float:
+    """The score at ``as_of`` (at or after the state's newest contact)."""
+    factor = 2.0 ** (-(_ms(as_of) - state.ref_ms) / _half_life_ms(config))
+    return NEUTRAL + NEUTRAL * state.num * factor / (config.prior_weight + state.den * factor)

@@ -35,13 +35,14 @@ from pipelines.journey_domain import (
     TouchpointSignals,
 )
 from pipelines.journey_store import JourneyStore, default_url
+from pipelines.scoring import ScoreState
 from tests.pg_server import postgres_url  # noqa: F401  (session fixture, found by name)
 
 BASE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 RECORDED = datetime(2026, 3, 10, 12, 0, 0, 123000, tzinfo=UTC)
 TABLES = {"touchpoints", "alerts", "customer_scores"}
 
-AfterInsert = Callable[[Connection, frozenset[str]], tuple[list[NewAlert], dict[str, float]]]
+AfterInsert = Callable[[Connection, frozenset[str]], tuple[list[NewAlert], dict[str, tuple[float, "ScoreState"]]]]
 
 
 # --- fixtures ------------------------------------------------------------------------------------
@@ -166,10 +167,12 @@ def ids_of(items: list[StoredTouchpoint]) -> list[str]:
 
 
 def raising(alerts: list[NewAlert], scores: dict[str, float], calls: list[frozenset[str]] | None = None) -> AfterInsert:
-    def derive(_conn: Connection, stored: frozenset[str]) -> tuple[list[NewAlert], dict[str, float]]:
+    """An after_insert returning fixed alerts and scores (each with a running state naming its score)."""
+
+    def derive(_conn: Connection, stored: frozenset[str]) -> tuple[list[NewAlert], dict[str, tuple[float, ScoreState]]]:
         if calls is not None:
             calls.append(stored)
-        return alerts, scores
+        return alerts, {c: (s, ScoreState(1, s, 1.0, 2, f"k{s}")) for c, s in scores.items()}
 
     return derive
 
@@ -325,6 +328,9 @@ def test_alerts_get_increasing_ids_and_filter(store: JourneyStore) -> None:
     ids2 = [a.id for a in second.alerts]
     assert min(ids2) > max(ids1) and ids2 == sorted(ids2)
     assert store.last_scores(["c1", "c2", "c3"]) == {"c1": 20.25, "c2": 60.0, "c3": 50.0}  # upserted
+    with store.engine.begin() as conn:
+        states = store.score_states(["c1", "c3", "c4"], conn=conn)
+    assert states["c1"] == ScoreState(1, 20.25, 1.0, 2, "k20.25") and states["c4"] is None
 
     # A retry stores nothing, so after_insert is not called and nothing is raised twice.
     retry = store.write(

@@ -237,3 +237,32 @@ def test_survey_rating_rescales_each_response_by_its_scale():
     )
     assert survey_rating(Interaction("s", survey)) == pytest.approx((0.75 + 0.0) / 2)
     assert survey_rating(Interaction("p", PlainText("x"))) is None
+
+
+def _state_score(store, customer, as_of, config):
+    from pipelines.scoring import score_from_state
+
+    with store.engine.begin() as conn:
+        state = store.score_states([customer], conn=conn)[customer]
+    return score_from_state(state, as_of, config)
+
+
+def test_running_state_equals_a_full_rescore_in_order_late_and_after_a_config_change(store, fake):
+    from pipelines.scoring import ScoringConfig
+
+    core = Journeys(store=store, enrich=fake.enrich, redactor=Redactor(nlp=None), clock=lambda: T0)
+    as_of = T0 + timedelta(days=40)
+    chat = _text_tp("t0", "terrible, I want to cancel", days=0)
+    core.record([chat])  # first contact: built from the history
+    ivr = Touchpoint("t1", "c1", Channel.IVR, T0 + timedelta(days=1), outcome=Outcome.TRANSFERRED)
+    core.record([ivr, _text_tp("t2", "thanks", days=2)])  # in order: folded into the state
+    full = core.score("c1", as_of=as_of).score
+    assert _state_score(store, "c1", as_of, core.config.scoring) == pytest.approx(full, abs=1e-9)
+    core.record([_text_tp("late", "angry", days=0.5)])  # a late arrival rebuilds the state
+    full = core.score("c1", as_of=as_of).score
+    assert _state_score(store, "c1", as_of, core.config.scoring) == pytest.approx(full, abs=1e-9)
+    other = JourneyConfig(scoring=ScoringConfig(half_life_days=5))
+    core2 = Journeys(store=store, enrich=fake.enrich, redactor=Redactor(nlp=None), config=other, clock=lambda: T0)
+    core2.record([_text_tp("t3", "thanks", days=3)])  # another config: rebuilt under it
+    full = core2.score("c1", as_of=as_of).score
+    assert _state_score(store, "c1", as_of, other.scoring) == pytest.approx(full, abs=1e-9)

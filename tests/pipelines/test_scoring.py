@@ -152,3 +152,17 @@ def test_corrections_are_effort_in_proportion_to_the_customer_turns():
         (Component.EFFORT, "customer corrected the agent", pytest.approx(-0.25))
     ]
     assert not evidence_of([tp("a", corrections=0, customer_turns=8)], CONFIG)
+
+
+def test_one_pass_trend_equals_a_full_score_at_each_point():
+    from pipelines.scoring import score_of, trend_of
+
+    history = [
+        tp(f"t{i}", days=i * 1.7, sentiment=(-1) ** i * 0.3 * (i % 4), rating=0.9 if i % 5 == 0 else None)
+        for i in range(30)
+    ]
+    as_of = T0 + timedelta(days=60)
+    evidence = evidence_of(history, CONFIG)
+    for point in trend_of(history, evidence, as_of, CONFIG):
+        score, low, high, _ = score_of(evidence, point.at, CONFIG)
+        assert (point.score, point.low, point.high) == pytest.approx((score, low, high), abs=1e-9)

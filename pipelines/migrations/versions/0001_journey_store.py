@@ -57,6 +57,11 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.String(256), primary_key=True),
         sa.Column("score", sa.Float, nullable=False),
         sa.Column("updated_ms", sa.BigInteger, nullable=False),
+        sa.Column("ref_ms", sa.BigInteger, nullable=True),
+        sa.Column("num", sa.Float, nullable=True),
+        sa.Column("den", sa.Float, nullable=True),
+        sa.Column("last_ms", sa.BigInteger, nullable=True),
+        sa.Column("config_key", sa.String(32), nullable=True),
     )
 
 
