@@ -25,7 +25,7 @@ from tqdm import tqdm
 from eval.data import DatasetError
 from eval.score_metrics import score_correlation
 from pipelines.domain import Channel, Interaction, PlainText, SpeakerRole, Transcript, Turn
-from pipelines.journey_domain import ExperienceScore, Touchpoint
+from pipelines.journey_domain import ExperienceScore, StoredTouchpoint, Touchpoint
 from pipelines.journey_store import JourneyStore, default_url
 from pipelines.journeys import JourneyConfig, Journeys
 from pipelines.pii import Redactor
@@ -147,14 +147,24 @@ def evaluate_scores(
     make_core: Callable[[JourneyStore], Journeys],
     dissatisfied_below: float | None = None,
     progress: bool = True,
+    explain: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Figures as one JSON-ready dict: correlation, AUC, the scoring config, the models that scored."""
+    """Figures as one JSON-ready dict: correlation, AUC, the scoring config, the models that scored.
+
+    ``explain`` names customers whose journey map and score drivers go into ``explained``.
+    """
+    known = {j.customer_id for j in journeys}
+    missing = [c for c in explain if c not in known]
+    if missing:
+        raise ValueError(f"--explain {missing[0]!r} is not a customer_id of the data")
     with tempfile.TemporaryDirectory(prefix="journeymine-eval-score-") as tmp:
         store = JourneyStore.open(default_url(Path(tmp)))
         try:
             core = make_core(store)
             scores = score_journeys(journeys, core, progress=progress)
             models = sorted({m for j in journeys for tp in core.journey(j.customer_id) for m in tp.signals.models})
+            by_id = {s.customer_id: s for s in scores}
+            explained = [explanation(core.journey(c), by_id[c]) for c in explain]
         finally:
             store.close()
     figures = score_correlation(
@@ -167,6 +177,7 @@ def evaluate_scores(
         "metrics": figures.to_dict(),
         "scoring": core.config.scoring.model_dump(),
         "models": models,
+        "explained": explained,
         "customers": [
             {
                 "customer_id": j.customer_id,
@@ -177,6 +188,39 @@ def evaluate_scores(
             }
             for j, s in zip(journeys, scores, strict=True)
         ],
+    }
+
+
+def explanation(journey: Sequence[StoredTouchpoint], score: ExperienceScore, *, top: int = 5) -> dict[str, Any]:
+    """A customer's journey map (signals and the opening customer words, redacted) and score drivers."""
+    touchpoints = []
+    for tp in journey:
+        said = next((p.text for p in tp.parts if p.role == SpeakerRole.CUSTOMER), "")
+        touchpoints.append(
+            {
+                "id": tp.id,
+                "occurred_at": tp.occurred_at.isoformat(),
+                "channel": tp.channel.value,
+                "outcome": tp.outcome.value,
+                "sentiment": None if tp.signals.sentiment is None else round(tp.signals.sentiment, 3),
+                "intent": tp.signals.intent,
+                "topics": list(tp.signals.topics),
+                "corrections": tp.signals.corrections,
+                "agent_failures": tp.signals.agent_failures,
+                "customer_said": said[:160],
+            }
+        )
+    drivers: dict[str, list[dict[str, Any]]] = {}
+    for d in score.drivers:
+        if len(drivers.setdefault(d.dimension, [])) < top:
+            drivers[d.dimension].append({"key": d.key, "points": round(d.points, 2), "evidence": d.evidence_count})
+    return {
+        "customer_id": score.customer_id,
+        "score": round(score.score, 2),
+        "interval": [round(score.low, 2), round(score.high, 2)],
+        "touchpoints": touchpoints,
+        "drivers": drivers,
+        "trend": [{"at": p.at.isoformat(), "score": round(p.score, 2)} for p in score.trend],
     }
 
 

@@ -3,7 +3,7 @@
     sentiment   document sentiment through Enricher.enrich       baselines: vader
     intent      document intent of a taxonomy, with abstention    baselines: logreg (needs training rows)
     topics      fit a topic model on the set's texts (eval.topics)  baselines: bertopic
-    score       not available yet: comes with the journeys issue (#5)
+    score       labelled journeys, not rows: ``journeymine eval score`` (eval/score_eval.py)
 
 A task is a small object: ``check`` validates the gold labels against the model
 and says which labels to score over, ``predict`` runs the production path,
@@ -210,10 +210,10 @@ class _Locked:
 
 @dataclass(frozen=True)
 class UnavailableTask:
-    """A task name reserved for a later issue: every use says which."""
+    """A task that labelled rows cannot drive (it reads another input): every use says where it runs."""
 
     name: str
-    comes_with: str
+    runs_as: str
     baselines: tuple[str, ...] = ()
     has_out_of_scope: bool = False
 
@@ -222,7 +222,8 @@ class UnavailableTask:
         return TaskNotAvailableError(
             [
                 FieldViolation(
-                    "task", f"{self.name!r} is not available yet: comes with {self.comes_with}; available now: {ready}"
+                    "task",
+                    f"{self.name!r} is not evaluated from labelled rows: {self.runs_as}; tasks over rows: {ready}",
                 )
             ]
         )
@@ -266,7 +267,9 @@ TASKS: dict[str, Task | TopicsTask] = {
     "sentiment": SentimentTask(),
     "intent": IntentTask(),
     "topics": TopicsTask(),
-    "score": UnavailableTask("score", "the journeys issue (#5)"),
+    "score": UnavailableTask(
+        "score", "it reads labelled journeys, run `journeymine eval score --data FILE` (one journey per line)"
+    ),
 }
 
 

@@ -61,6 +61,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="X",
         help="score task: gold below X counts as dissatisfied for the AUC (default: the lower quartile of gold)",
     )
+    p.add_argument(
+        "--explain",
+        action="append",
+        default=[],
+        metavar="CUSTOMER_ID",
+        help="score task: add this customer's journey map and score drivers to the output (repeatable)",
+    )
     p.add_argument("--config", type=Path, metavar="FILE", help="TOML settings file (overrides JOURNEYMINE_CONFIG)")
     p.set_defaults(handler=run, overrides=lambda args: {})
 
@@ -156,6 +163,7 @@ def run_score(args: argparse.Namespace, settings: Settings) -> int:
                 journeys,
                 make_core=journeys_core(enricher, settings.journeys),
                 dissatisfied_below=args.dissatisfied_below,
+                explain=args.explain,
             )
         except (ValueError, JourneymineError) as exc:
             return _fail(str(exc))
@@ -169,6 +177,8 @@ def run_score(args: argparse.Namespace, settings: Settings) -> int:
             value = m.get(name)
             out.write(f"  {name:<9} {value:.4f}\n" if isinstance(value, float) else f"  {name:<9} n/a\n")
         out.write(f"  dissatisfied: gold < {m['dissatisfied_below']} ({m['n_dissatisfied']} customers)\n")
+        for item in result["explained"]:
+            out.write(json.dumps(item, indent=2) + "\n")
     return 0
 
 

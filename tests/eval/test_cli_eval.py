@@ -83,7 +83,7 @@ def test_label_map_and_csv_fields(tmp_path, capsys, fake_models):
     [
         (["eval", "topics"], "topics need at least 10 labelled rows, got 1"),
         (["eval", "topics", "--baseline", "vader"], "unknown baseline 'vader' for task 'topics'"),
-        (["eval", "score"], "not available yet: comes with the journeys issue (#5)"),
+        (["eval", "score"], "d.jsonl:1: customer_id must be a non-empty string"),
         (["eval", "sentiment", "--baseline", "logreg"], "unknown baseline 'logreg' for task 'sentiment'"),
         (["eval", "intent", "--model", "nope"], "Unknown intent taxonomy: 'nope'"),
         (["eval", "intent", "--baseline", "logreg"], "pass --baseline-train FILE"),
@@ -130,3 +130,30 @@ def test_real_models_banking77_json(tmp_path, capsys, monkeypatch):
     result = json.loads(capsys.readouterr().out)
     assert result["model"] == "intent.banking77.v2" and result["n"] == 3
     assert result["argmax_accuracy"] == 1.0
+
+
+def test_score_task_prints_one_json_object_and_explains(tmp_path, capsys, fake_models):
+    rows = [
+        {
+            "customer_id": f"c{i}",
+            "gold": gold,
+            "touchpoints": [{"id": f"t{i}", "channel": "chat", "occurred_at": "2024-01-01T00:00:00Z", "text": text}],
+        }
+        for i, (gold, text) in enumerate(
+            [(5, "great, thank you"), (1, "terrible service"), (3, "my parcel"), (4, "ok")]
+        )
+    ]
+    data = write_jsonl(tmp_path / "journeys.jsonl", rows)
+    assert cli.main(["eval", "score", "--data", str(data), "--json", "--explain", "c1"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["task"] == "score" and result["n"] == 4
+    assert {"spearman", "kendall", "auc", "dissatisfied_below"} <= set(result["metrics"])
+    assert result["explained"][0]["customer_id"] == "c1"
+
+
+def test_score_task_bad_file_exits_2_naming_the_line(tmp_path, capsys, fake_models):
+    data = tmp_path / "bad.jsonl"
+    data.write_text('{"customer_id": "a", "gold": 1, "touchpoints": []}\n', encoding="utf-8")
+    assert cli.main(["eval", "score", "--data", str(data), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "bad.jsonl:1" in captured.err

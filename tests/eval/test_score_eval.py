@@ -108,3 +108,20 @@ def test_scores_track_gold_through_the_record_and_score_path(tmp_path):
     by_customer = {c["customer_id"]: c["score"] for c in result["customers"]}
     assert by_customer["happy1"] > by_customer["meh"] > by_customer["sad2"]
     assert result["models"] == ["sentiment.test"]
+
+
+def test_explain_returns_the_journey_map_and_drivers(tmp_path):
+    fake = FakeEnricher()
+    rows = [_row("a", 1, "terrible, call me at 415-555-0132", "angry"), _row("b", 5, "thanks"), _row("c", 3, "ok")]
+    result = evaluate_scores(
+        load_journeys(_write(tmp_path, rows)),
+        make_core=lambda store: Journeys(store=store, enrich=fake.enrich, redactor=Redactor(nlp=None)),
+        progress=False,
+        explain=["a"],
+    )
+    (item,) = result["explained"]
+    assert item["customer_id"] == "a" and [t["id"] for t in item["touchpoints"]] == ["a-0", "a-1"]
+    assert "[PHONE]" in item["touchpoints"][0]["customer_said"]
+    assert sum(d["points"] for d in item["drivers"]["touchpoint"]) == pytest.approx(item["score"] - 50, abs=0.02)
+    with pytest.raises(ValueError, match="not a customer_id"):
+        evaluate_scores(load_journeys(_write(tmp_path, rows)), make_core=lambda s: None, explain=["zz"])

@@ -32,9 +32,9 @@ def test_task_registry_snapshot():
     assert TASKS["topics"].baselines == ("bertopic",)
 
 
-@pytest.mark.parametrize(("task", "issue"), [("score", "journeys issue (#5)")])
-def test_later_tasks_say_which_issue_brings_them(task, issue, enricher):
-    expected = f"{task!r} is not available yet: comes with the {issue}; available now: sentiment, intent, topics"
+@pytest.mark.parametrize(("task", "where"), [("score", "run `journeymine eval score --data FILE`")])
+def test_tasks_over_other_inputs_say_where_they_run(task, where, enricher):
+    expected = f"{task!r} is not evaluated from labelled rows: it reads labelled journeys, {where}"
     with pytest.raises(TaskNotAvailableError, match=re.escape(expected)):
         evaluate(rows(("hi", "x")), EvalConfig(task), enricher=enricher)
 

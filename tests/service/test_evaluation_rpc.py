@@ -90,7 +90,7 @@ def test_empty_text_names_the_row(ev_stub):
     assert "rows[1].text" in fields
 
 
-def test_unknown_task_is_not_found_and_later_tasks_say_which_issue(ev_stub):
+def test_unknown_task_is_not_found_and_score_says_where_it_runs(ev_stub):
     _, fields = expect_error(
         lambda: ev_stub.Evaluate(stream(ev_pb.EvaluateConfig(task="emotion"))), grpc.StatusCode.NOT_FOUND
     )
@@ -98,7 +98,7 @@ def test_unknown_task_is_not_found_and_later_tasks_say_which_issue(ev_stub):
     _, fields = expect_error(
         lambda: ev_stub.Evaluate(stream(ev_pb.EvaluateConfig(task="score"))), grpc.StatusCode.INVALID_ARGUMENT
     )
-    assert "comes with the journeys issue (#5)" in fields["config.task"]
+    assert "run `journeymine eval score --data FILE`" in fields["config.task"]
 
 
 def test_unknown_taxonomy_and_unknown_labels(ev_stub):
