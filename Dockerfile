@@ -17,5 +17,7 @@ WORKDIR /app
 COPY . .
 RUN make install PYTHON=python3.11
 
+# The embedded SQLite journey store (data_dir); or set JOURNEYMINE_JOURNEYS__URL to a PostgreSQL URL.
+VOLUME ["/app/data"]
 EXPOSE 50051
 CMD ["make", "serve", "HOST=0.0.0.0", "PORT=50051"]

@@ -32,12 +32,12 @@ def test_serve_flags_override_env_and_file(tmp_path, monkeypatch, captured_setti
     config = tmp_path / "journeymine.toml"
     config.write_text(
         'log_level = "WARNING"\n[server]\nport = 6000\nhost = "0.0.0.0"\nmax_workers = 2\n'
-        "[limits]\nmax_concurrent_streams = 2\n"
+        "[limits]\nmax_concurrent_streams = 2\nmax_alert_watchers = 1\n"
     )
     monkeypatch.setenv("JOURNEYMINE_SERVER__HOST", "10.1.2.3")
-    assert cli.main(["serve", "--config", str(config), "--workers", "3"]) == 0
+    assert cli.main(["serve", "--config", str(config), "--workers", "4"]) == 0
     (settings,) = captured_settings
-    assert (settings.server.port, settings.server.host, settings.server.max_workers) == (6000, "10.1.2.3", 3)
+    assert (settings.server.port, settings.server.host, settings.server.max_workers) == (6000, "10.1.2.3", 4)
     assert settings.log_level == "WARNING" and settings.limits.max_concurrent_streams == 2
 
 

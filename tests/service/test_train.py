@@ -84,8 +84,8 @@ def live(tmp_path: Path, enricher: Enricher, monkeypatch: pytest.MonkeyPatch) ->
     from service.server import build_server
 
     settings = Settings(
-        server=ServerConfig(port=0, max_workers=2, grace_seconds=0),
-        limits=LimitsConfig(max_concurrent_streams=1),
+        server=ServerConfig(port=0, max_workers=3, grace_seconds=0),
+        limits=LimitsConfig(max_concurrent_streams=1, max_alert_watchers=1),
         data_dir=tmp_path / "data",
     )
     served = build_enricher(encoder=enricher.encoder, user_dir=settings.user_models_dir)
