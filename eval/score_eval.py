@@ -195,7 +195,8 @@ def explanation(journey: Sequence[StoredTouchpoint], score: ExperienceScore, *, 
     """A customer's journey map (signals and the opening customer words, redacted) and score drivers."""
     touchpoints = []
     for tp in journey:
-        said = next((p.text for p in tp.parts if p.role == SpeakerRole.CUSTOMER), "")
+        # The customer's longest turn says most about the contact ("hello" openers say nothing).
+        said = max((p.text for p in tp.parts if p.role == SpeakerRole.CUSTOMER), key=len, default="")
         touchpoints.append(
             {
                 "id": tp.id,

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -46,6 +46,7 @@ from pipelines.journey_domain import (
     Redaction,
     StoredTouchpoint,
     Touchpoint,
+    TouchpointAttributes,
     TouchpointSignals,
 )
 from pipelines.journey_store import JourneyStore, to_ms
@@ -181,13 +182,22 @@ class Journeys:
                 journey_id=tp.journey_id,
                 stage=tp.stage,
                 outcome=tp.outcome,
-                attributes=tp.attributes,
+                attributes=self._redacted_attributes(tp.attributes),
                 signals=summarise(tp.interaction, enriched[tp.id]) if tp.id in enriched else TouchpointSignals(),
                 parts=tuple(parts[i]),
                 redactions=tuple(spans[i]),
             )
             for i, tp in enumerate(fresh)
         ]
+
+    def _redacted_attributes(self, attributes: TouchpointAttributes) -> TouchpointAttributes:
+        """``page`` and ``extra`` values are caller text too: the same redaction (no spans: they are not parts)."""
+        values = [attributes.page, *attributes.extra.values()]
+        if not any(values):
+            return attributes
+        with self.model_lock:
+            redacted = [r.text for r in self.redactor.redact([(ContentPart.TEXT, 0, v) for v in values])]
+        return replace(attributes, page=redacted[0], extra=dict(zip(attributes.extra, redacted[1:], strict=True)))
 
     def _after_insert(
         self, items: Sequence[StoredTouchpoint]

@@ -266,3 +266,28 @@ def test_running_state_equals_a_full_rescore_in_order_late_and_after_a_config_ch
     core2.record([_text_tp("t3", "thanks", days=3)])  # another config: rebuilt under it
     full = core2.score("c1", as_of=as_of).score
     assert _state_score(store, "c1", as_of, other.scoring) == pytest.approx(full, abs=1e-9)
+
+
+def test_a_journey_is_scored_on_its_own_touchpoints(journeys):
+    journeys.record(
+        [
+            Touchpoint(**{**_text_tp("a1", "thanks").__dict__, "journey_id": "onboarding"}),
+            Touchpoint(**{**_text_tp("b1", "terrible", days=1).__dict__, "journey_id": "billing"}),
+        ]
+    )
+    whole = journeys.score("c1")
+    onboarding = journeys.score("c1", journey_id="onboarding")
+    billing = journeys.score("c1", journey_id="billing")
+    assert onboarding.score > whole.score > billing.score
+    assert onboarding.touchpoint_count == billing.touchpoint_count == 1 and whole.touchpoint_count == 2
+    assert [t.id for t in journeys.journey("c1", journey_id="billing")] == ["b1"]
+    assert journeys.score("c1", journey_id="returns") is None
+
+
+def test_page_and_extra_attributes_are_redacted_too(store):
+    core = Journeys(store=store, enrich=None, redactor=Redactor(nlp=None), clock=lambda: T0)
+    attrs = TouchpointAttributes(page="/account?email=jo@example.com", extra={"callback": "+1 415 555 0132", "k": "v"})
+    core.record([Touchpoint("w1", "c5", Channel.WEB, T0, attributes=attrs)])
+    stored = core.journey("c5")[0].attributes
+    assert "jo@example.com" not in stored.page and "[EMAIL]" in stored.page
+    assert stored.extra == {"callback": "[PHONE]", "k": "v"}
