@@ -32,6 +32,7 @@ from pipelines.pii import Redactor
 
 SPEAKERS = {"CUSTOMER": SpeakerRole.CUSTOMER, "USER": SpeakerRole.CUSTOMER, "AGENT": SpeakerRole.AGENT}
 RECORD_BATCH = 64
+MIN_FOR_CORRELATION = 3
 
 
 @dataclass(frozen=True)
@@ -167,14 +168,17 @@ def evaluate_scores(
             explained = [explanation(core.journey(c), by_id[c]) for c in explain]
         finally:
             store.close()
-    figures = score_correlation(
-        [s.score for s in scores], [j.gold for j in journeys], dissatisfied_below=dissatisfied_below
-    )
+    if len(journeys) >= MIN_FOR_CORRELATION:
+        metrics = score_correlation(
+            [s.score for s in scores], [j.gold for j in journeys], dissatisfied_below=dissatisfied_below
+        ).to_dict()
+    else:  # still worth running: --explain shows why one customer scores as they do
+        metrics = {"n": len(journeys), "notes": [f"correlation needs at least {MIN_FOR_CORRELATION} customers"]}
     return {
         "task": "score",
         "n": len(journeys),
         "touchpoints": sum(len(j.touchpoints) for j in journeys),
-        "metrics": figures.to_dict(),
+        "metrics": metrics,
         "scoring": core.config.scoring.model_dump(),
         "models": models,
         "explained": explained,

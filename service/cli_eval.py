@@ -176,7 +176,10 @@ def run_score(args: argparse.Namespace, settings: Settings) -> int:
         for name in ("spearman", "kendall", "auc"):
             value = m.get(name)
             out.write(f"  {name:<9} {value:.4f}\n" if isinstance(value, float) else f"  {name:<9} n/a\n")
-        out.write(f"  dissatisfied: gold < {m['dissatisfied_below']} ({m['n_dissatisfied']} customers)\n")
+        if "dissatisfied_below" in m:
+            out.write(f"  dissatisfied: gold < {m['dissatisfied_below']} ({m['n_dissatisfied']} customers)\n")
+        for note in m.get("notes", []):
+            out.write(f"  note: {note}\n")
         for item in result["explained"]:
             out.write(json.dumps(item, indent=2) + "\n")
     return 0

@@ -125,3 +125,15 @@ def test_explain_returns_the_journey_map_and_drivers(tmp_path):
     assert sum(d["points"] for d in item["drivers"]["touchpoint"]) == pytest.approx(item["score"] - 50, abs=0.02)
     with pytest.raises(ValueError, match="not a customer_id"):
         evaluate_scores(load_journeys(_write(tmp_path, rows)), make_core=lambda s: None, explain=["zz"])
+
+
+def test_one_customer_is_scored_and_explained_without_a_correlation(tmp_path):
+    fake = FakeEnricher()
+    result = evaluate_scores(
+        load_journeys(_write(tmp_path, [_row("solo", 2, "terrible")])),
+        make_core=lambda store: Journeys(store=store, enrich=fake.enrich, redactor=Redactor(nlp=None)),
+        progress=False,
+        explain=["solo"],
+    )
+    assert result["metrics"] == {"n": 1, "notes": ["correlation needs at least 3 customers"]}
+    assert result["explained"][0]["score"] < 50
