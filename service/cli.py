@@ -2,6 +2,7 @@
 
     journeymine serve  [--host H] [--port N] [--workers N] [--config FILE]
     journeymine models [--config FILE]
+    journeymine enrich --in FILE... --out FILE   (service/cli_enrich.py)
 
 Settings come from defaults < the TOML file (--config or JOURNEYMINE_CONFIG) <
 JOURNEYMINE_* environment variables < flags. To add a subcommand (train, eval,
@@ -22,7 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from service import cli_eval, cli_topics, cli_train
+from service import cli_enrich, cli_eval, cli_topics, cli_train
 from service.config import Settings, load_settings
 
 
@@ -75,6 +76,7 @@ def _build_parser() -> argparse.ArgumentParser:
     cli_train.register(sub)
     cli_eval.register(sub)
     cli_topics.register(sub)
+    cli_enrich.register(sub)
     return parser
 
 
