@@ -56,12 +56,13 @@ def rss_mib(pid: int | str = "self") -> float:
     return float("nan")
 
 
-def bench_in_process(texts: list[str]) -> dict[str, float]:
+def bench_in_process(texts: list[str], backend: str = "torch") -> dict[str, float]:
+    from models.encoder import EncoderConfig
     from pipelines.domain import Interaction, PlainText
     from pipelines.factory import build_enricher
 
     t0 = time.perf_counter()
-    enricher = build_enricher()
+    enricher = build_enricher(encoder_config=EncoderConfig(backend=backend))
     load_s = time.perf_counter() - t0
     interactions = [Interaction(id=str(i), content=PlainText(t)) for i, t in enumerate(texts)]
     enricher.enrich(interactions[:64])  # warm-up: first-call allocations, spaCy/torch lazy init
@@ -146,10 +147,16 @@ def main(argv: list[str] | None = None) -> int:
     default_datasets = Path(os.environ.get("JOURNEYMINE_DATASETS", "../shared/datasets"))
     parser.add_argument("--datasets", type=Path, default=default_datasets, help="where banking77/ lives")
     parser.add_argument("--server", action="store_true", help="also measure a real server over gRPC")
+    parser.add_argument(
+        "--backend", action="append", choices=["torch", "onnx", "onnx-int8"], help="encoder backend(s) (default torch)"
+    )
     args = parser.parse_args(argv)
     texts, source = load_texts(args.n, args.datasets)
     report: dict[str, object] = {"data": source, "cpu_count": os.cpu_count()}
-    report["in_process"] = bench_in_process(texts)
+    backends = args.backend or ["torch"]
+    for backend in backends:
+        key = "in_process" if backend == "torch" else f"in_process_{backend}"
+        report[key] = bench_in_process(texts, backend)
     if args.server:
         report["server"] = bench_server(texts)
     print(json.dumps(report, indent=2))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -50,6 +50,11 @@ class EncoderConfig(BaseModel):
     threads: int = 0
     # Tokens; longer texts are truncated by the model.
     max_seq_length: int = 256
+    # "torch" (sentence-transformers), "onnx" (ONNX Runtime fp32) or "onnx-int8" (dynamic, per channel);
+    # see the encoder's model card for what each costs in accuracy and gains in speed.
+    backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
+    # Where the ONNX backends keep the exported model (made on first use).
+    onnx_dir: Path = Path(".cache/onnx")
 
 
 def default_model_path() -> Path:

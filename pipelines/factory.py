@@ -17,8 +17,16 @@ log = logging.getLogger(__name__)
 
 
 def build_encoder(config: EncoderConfig | None = None) -> Encoder:
-    """The shared encoder: every head, shipped or user-trained, reads embeddings made by this one."""
-    return SentenceTransformerEncoder(config=config)
+    """The shared encoder: every head, shipped or user-trained, reads embeddings made by this one.
+
+    ``config.backend`` picks torch or ONNX Runtime (fp32 or int8); all three carry the same weights.
+    """
+    config = config or EncoderConfig()
+    if config.backend == "torch":
+        return SentenceTransformerEncoder(config=config)
+    from models.onnx_encoder import OnnxEncoder
+
+    return OnnxEncoder(config=config, int8=config.backend == "onnx-int8")
 
 
 def build_pretrained_encoder(config: EncoderConfig | None = None) -> Encoder:
