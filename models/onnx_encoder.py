@@ -21,7 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from models.encoder import ADAPTER_DIR, ENCODER_NAME, ENCODER_VERSION, EncoderConfig, SentenceTransformerEncoder
+from models.encoder import (
+    ADAPTER_DIR,
+    ENCODER_NAME,
+    ENCODER_VERSION,
+    EncoderConfig,
+    SentenceTransformerEncoder,
+    default_model_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +47,19 @@ def _adapter_digest(adapter: Path | None) -> str:
 
 
 def export_onnx(config: EncoderConfig, *, int8: bool, adapter_path: Path | None = ADAPTER_DIR) -> tuple[Path, Any]:
-    """The cached ONNX file for this encoder (exported and quantised if missing) and its tokenizer."""
-    torch_encoder = SentenceTransformerEncoder(config=config, adapter_path=adapter_path)
-    tokenizer = torch_encoder._model.tokenizer
+    """The cached ONNX file for this encoder (exported and quantised if missing) and its tokenizer.
+
+    Once exported, only the tokenizer is loaded: no torch model, so start-up is fast and lean.
+    """
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(default_model_path()))
     folder = Path(config.onnx_dir) / f"{ENCODER_NAME}.{ENCODER_VERSION}-{_adapter_digest(adapter_path)}"
     fp32 = folder / "model.onnx"
     if not fp32.is_file():
         import torch
+
+        torch_encoder = SentenceTransformerEncoder(config=config, adapter_path=adapter_path)
 
         folder.mkdir(parents=True, exist_ok=True)
         bert: Any = torch_encoder._model[0].auto_model
