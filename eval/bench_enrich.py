@@ -1,11 +1,17 @@
 """Benchmark: in-process enrichment throughput, encoder passes per text, resident memory.
 
-    python -m eval.bench_enrich [--n 2000] [--datasets ../shared/datasets] [--server]
+    python -m eval.bench_enrich [--n 2000] [--datasets ../shared/datasets] [--server] [--backend B ...] [--naive]
 
 Texts are the first N Banking77 training utterances when the datasets folder is
 there (short customer texts, ~12 words), else a built-in set of varied templates.
 With ``--server`` it also starts ``journeymine serve`` in a subprocess and reports
 the server's resident memory after it has enriched the same texts over gRPC.
+
+``--naive`` also times the stack a user would assemble without journeymine, on the same texts:
+a sentiment classifier, a separate intent classifier and ``BERTopic.transform``, each encoding
+every text again (three encoder passes; the BERTopic model is fitted first, untimed, on the same
+texts with the published all-MiniLM-L6-v2). Its classifiers are the shipped heads, so the
+comparison isolates the passes and BERTopic's UMAP + HDBSCAN assignment, not head quality.
 """
 
 from __future__ import annotations
@@ -85,6 +91,27 @@ def bench_in_process(texts: list[str], backend: str = "torch") -> dict[str, floa
     }
 
 
+def bench_naive(texts: list[str]) -> dict[str, float]:
+    """Three services, three passes: sentiment, intent, then BERTopic.transform, each on every text."""
+    from bertopic import BERTopic
+
+    from pipelines.factory import build_enricher, build_pretrained_encoder
+
+    enricher = build_enricher()
+    sentiment, intent = enricher.sentiment, enricher.intent_stage(None)
+    model = build_pretrained_encoder()._model  # the SentenceTransformer a user would load
+    topics = BERTopic(embedding_model=model)
+    topics.fit(texts, model.encode(texts, batch_size=64))  # untimed: a fitted model is the starting point
+    t0 = time.perf_counter()
+    for i in range(0, len(texts), 64):
+        batch = texts[i : i + 64]
+        sentiment.predict(enricher.encoder.encode(batch))
+        intent.predict(enricher.encoder.encode(batch))
+        topics.transform(batch)  # encodes again with its embedding model, then UMAP + HDBSCAN
+    elapsed = time.perf_counter() - t0
+    return {"texts": len(texts), "seconds": round(elapsed, 2), "texts_per_s": round(len(texts) / elapsed, 1)}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -150,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--backend", action="append", choices=["torch", "onnx", "onnx-int8"], help="encoder backend(s) (default torch)"
     )
+    parser.add_argument("--naive", action="store_true", help="also time the naive three-pass stack")
     args = parser.parse_args(argv)
     texts, source = load_texts(args.n, args.datasets)
     report: dict[str, object] = {"data": source, "cpu_count": os.cpu_count()}
@@ -157,6 +185,11 @@ def main(argv: list[str] | None = None) -> int:
     for backend in backends:
         key = "in_process" if backend == "torch" else f"in_process_{backend}"
         report[key] = bench_in_process(texts, backend)
+    if args.naive:
+        report["naive_three_pass"] = naive = bench_naive(texts)
+        full = report.get("in_process")
+        if isinstance(full, dict):
+            report["full_over_naive"] = round(full["texts_per_s"] / naive["texts_per_s"], 2)
     if args.server:
         report["server"] = bench_server(texts)
     print(json.dumps(report, indent=2))
