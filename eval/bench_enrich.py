@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 SUBJECTS = ["my card", "the app", "my refund", "the delivery", "your agent", "the invoice", "my account", "the router"]
 PREDICATES = [
@@ -157,15 +158,50 @@ def bench_server(texts: list[str]) -> dict[str, float]:
             )
             stub.Enrich(request, timeout=120)
         elapsed = time.perf_counter() - t0
-        return {
+        report: dict[str, float] = {
             "start_to_serving_s": round(ready_s, 1),
-            "grpc_texts_per_s_1_client": round(len(texts) / elapsed, 1),
+            "grpc_texts_per_s_1_client_batches_of_64": round(len(texts) / elapsed, 1),
             "server_rss_idle_mib": round(rss_idle, 0),
-            "server_rss_after_mib": round(rss_mib(proc.pid), 0),
         }
+        # Many clients, one short text per call: what server micro-batching is for.
+        for clients in (1, 4, 16):
+            rate, _ = _concurrent(stub, texts, clients)
+            report[f"grpc_texts_per_s_{clients}_clients_single_text"] = round(rate, 1)
+        _, latencies = _concurrent(stub, texts[:800], 8)
+        report["single_text_latency_ms_8_clients_p50"] = round(_percentile(latencies, 50), 1)
+        report["single_text_latency_ms_8_clients_p99"] = round(_percentile(latencies, 99), 1)
+        report["server_rss_after_mib"] = round(rss_mib(proc.pid), 0)
+        return report
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def _concurrent(stub: Any, texts: list[str], clients: int) -> tuple[float, list[float]]:
+    """(texts/s, per-call latencies in ms) with ``clients`` threads each sending one text per call."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from journeymine.v1 import enrichment_service_pb2 as pb
+    from journeymine.v1 import interaction_pb2
+
+    def worker(k: int) -> list[float]:
+        out = []
+        for i in range(k, len(texts), clients):
+            request = pb.EnrichRequest(interactions=[interaction_pb2.Interaction(id=str(i), text=texts[i])])
+            began = time.perf_counter()
+            stub.Enrich(request, timeout=120)
+            out.append((time.perf_counter() - began) * 1000)
+        return out
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        latencies = [x for part in pool.map(worker, range(clients)) for x in part]
+    return len(texts) / (time.perf_counter() - t0), latencies
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def main(argv: list[str] | None = None) -> int:

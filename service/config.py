@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from models.encoder import EncoderConfig
 from pipelines.enrich import EnrichConfig
 from pipelines.journeys import JourneyConfig
+from pipelines.microbatch import MicroBatchConfig
 
 CONFIG_ENV = "JOURNEYMINE_CONFIG"
 
@@ -79,6 +80,8 @@ class Settings(BaseSettings):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     models: ModelsConfig = Field(default_factory=ModelsConfig)
     enrich: EnrichConfig = Field(default_factory=EnrichConfig)
+    # Server micro-batching of concurrent Enrich calls (pipelines/microbatch.py).
+    batching: MicroBatchConfig = Field(default_factory=MicroBatchConfig)
     # Journey store, scoring, alerts, friction (pipelines/journeys.py).
     journeys: JourneyConfig = Field(default_factory=JourneyConfig)
     # Local state (SQLite journey store, user-trained models) lives here.

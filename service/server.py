@@ -93,7 +93,9 @@ def build_server(
     journeys = journeys or build_journeys(settings, enricher, lock)
     services: dict[str, dict[str, grpc.RpcMethodHandler]] = {
         enrichment.SERVICE_NAME: enrichment.method_handlers(
-            enrichment.EnrichmentServicer(enricher=enricher, limits=settings.limits, lock=lock)
+            enrichment.EnrichmentServicer(
+                enricher=enricher, limits=settings.limits, lock=lock, batching=settings.batching
+            )
         ),
         evaluation.SERVICE_NAME: evaluation.method_handlers(
             evaluation.EvaluationServicer(

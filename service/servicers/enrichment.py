@@ -16,6 +16,7 @@ from journeymine.v1 import enrichment_service_pb2_grpc as svc_grpc
 from models.errors import OverloadedError
 from pipelines.enrich import Enricher
 from pipelines.factory import catalog
+from pipelines.microbatch import MicroBatchConfig, MicroBatcher
 from pipelines.stream import ConversationSession
 from service import convert, handlers
 from service.config import LimitsConfig
@@ -29,13 +30,20 @@ class EnrichmentServicer(svc_grpc.EnrichmentServiceServicer):
     """Sentiment, intent, topics and entities over one shared Enricher."""
 
     def __init__(
-        self, *, enricher: Enricher, limits: LimitsConfig | None = None, lock: threading.Lock | None = None
+        self,
+        *,
+        enricher: Enricher,
+        limits: LimitsConfig | None = None,
+        lock: threading.Lock | None = None,
+        batching: MicroBatchConfig | None = None,
     ) -> None:
         self.enricher = enricher
         self.limits = limits or LimitsConfig()
         # The Enricher (its stage caches, spaCy, torch) is not thread-safe: one core call at a time.
         # Every servicer sharing this Enricher must share this lock (the server passes one in).
         self._lock = lock or threading.Lock()
+        # Concurrent Enrich calls are merged into shared enrich calls (pipelines/microbatch.py).
+        self.batcher = MicroBatcher(enrich=enricher.enrich, config=batching, model_lock=self._lock)
         # Each open stream holds a worker thread: past the limit a new one is refused, not queued.
         self._streams = threading.BoundedSemaphore(self.limits.max_concurrent_streams)
 
@@ -45,8 +53,7 @@ class EnrichmentServicer(svc_grpc.EnrichmentServiceServicer):
         request = validate_enrich_request(request, self.limits)
         interactions = [convert.interaction_from_proto(m) for m in request.interactions]
         options = convert.options_from_proto(request.options)
-        with self._lock:
-            results = self.enricher.enrich(interactions, options)
+        results = self.batcher.submit(interactions, options)
         return convert.enrich_response_to_proto(results)
 
     def EnrichStream(
