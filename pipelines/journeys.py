@@ -12,7 +12,6 @@ The raw text never reaches the store: only the redacted parts and the redaction 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
@@ -158,20 +157,33 @@ class Journeys:
     def _stored_form(
         self, fresh: Sequence[Touchpoint], enriched: dict[str, EnrichedInteraction], now: datetime
     ) -> list[StoredTouchpoint]:
+        # Every caller text of the batch goes through one redact call: the interactions' parts, and the
+        # ``page`` and ``extra`` attribute values (redacted the same way, without spans: they are not parts).
         texts: list[tuple[ContentPart, int, str]] = []
-        owners: list[tuple[int, SpeakerRole]] = []
+        owners: list[tuple[int, SpeakerRole | str | None]] = []  # role of a part; extra key; None for page
         for i, tp in enumerate(fresh):
             if tp.interaction is not None:
                 for part, index, role, text in text_fields(tp.interaction):
                     texts.append((part, index, text))
                     owners.append((i, role))
-        with self.model_lock:  # spaCy NER for names shares the enricher's pipeline
-            redacted = self.redactor.redact(texts) if texts else []
+            attributes = [(None, tp.attributes.page), *tp.attributes.extra.items()]
+            for key, value in attributes:
+                if value:
+                    texts.append((ContentPart.TEXT, 0, value))
+                    owners.append((i, key))
+        redacted = []
+        if texts:
+            with self.model_lock:  # spaCy NER for names shares the enricher's pipeline
+                redacted = self.redactor.redact(texts)
         parts: list[list[RedactedPart]] = [[] for _ in fresh]
         spans: list[list[Redaction]] = [[] for _ in fresh]
-        for (part, index, _), (owner, role), red in zip(texts, owners, redacted, strict=True):
-            parts[owner].append(RedactedPart(part, index, red.text, role))
-            spans[owner].extend(red.redactions)
+        values: list[dict[str | None, str]] = [{} for _ in fresh]
+        for (part, index, _), (owner, tag), red in zip(texts, owners, redacted, strict=True):
+            if isinstance(tag, SpeakerRole):
+                parts[owner].append(RedactedPart(part, index, red.text, tag))
+                spans[owner].extend(red.redactions)
+            else:
+                values[owner][tag] = red.text
         return [
             StoredTouchpoint(
                 id=tp.id,
@@ -182,22 +194,13 @@ class Journeys:
                 journey_id=tp.journey_id,
                 stage=tp.stage,
                 outcome=tp.outcome,
-                attributes=self._redacted_attributes(tp.attributes),
+                attributes=_with_values(tp.attributes, values[i]),
                 signals=summarise(tp.interaction, enriched[tp.id]) if tp.id in enriched else TouchpointSignals(),
                 parts=tuple(parts[i]),
                 redactions=tuple(spans[i]),
             )
             for i, tp in enumerate(fresh)
         ]
-
-    def _redacted_attributes(self, attributes: TouchpointAttributes) -> TouchpointAttributes:
-        """``page`` and ``extra`` values are caller text too: the same redaction (no spans: they are not parts)."""
-        values = [attributes.page, *attributes.extra.values()]
-        if not any(values):
-            return attributes
-        with self.model_lock:
-            redacted = [r.text for r in self.redactor.redact([(ContentPart.TEXT, 0, v) for v in values])]
-        return replace(attributes, page=redacted[0], extra=dict(zip(attributes.extra, redacted[1:], strict=True)))
 
     def _after_insert(
         self, items: Sequence[StoredTouchpoint]
@@ -417,7 +420,9 @@ def survey_rating(interaction: Interaction | None) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def monotonic_deadline(seconds: float) -> Callable[[], bool]:
-    """An ``is_active`` for ``watch_alerts`` that turns False after ``seconds`` (tests, bounded watches)."""
-    end = time.monotonic() + seconds
-    return lambda: time.monotonic() < end
+def _with_values(attributes: TouchpointAttributes, redacted: dict[str | None, str]) -> TouchpointAttributes:
+    """``attributes`` with the redacted ``page`` (key None) and ``extra`` values put back."""
+    if not redacted:
+        return attributes
+    extra = {key: redacted.get(key, value) for key, value in attributes.extra.items()}
+    return replace(attributes, page=redacted.get(None, attributes.page), extra=extra)
