@@ -63,7 +63,6 @@ Limits
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -76,6 +75,7 @@ from scipy.stats import fisher_exact
 from pipelines.domain import Channel
 from pipelines.journey_domain import Evidence, Outcome, StoredTouchpoint
 from pipelines.scoring import ScoringConfig, evidence_of, score_of
+from pipelines.topic_trends import two_proportion_z_test
 
 DIMENSIONS = ("intent", "topic", "channel", "sequence")
 EFFECTS = ("score_drop", "repeat_contact", "abandonment")
@@ -349,14 +349,4 @@ def _p_value(x1: int, n1: int, x0: int, n0: int) -> float:
     if min(expected) < 5:
         result = fisher_exact([[x1, n1 - x1], [x0, n0 - x0]], alternative="greater")
         return float(result.pvalue)
-    return _z_test(x1, n1, x0, n0)[1]
-
-
-def _z_test(x1: int, n1: int, x0: int, n0: int) -> tuple[float, float]:
-    """One-sided two-proportion z-test of p1 > p0 with pooled variance: (z, p-value)."""
-    pooled = (x1 + x0) / (n1 + n0)
-    variance = pooled * (1 - pooled) * (1 / n1 + 1 / n0)
-    if variance <= 0:
-        return 0.0, 1.0
-    z = (x1 / n1 - x0 / n0) / math.sqrt(variance)
-    return z, 0.5 * math.erfc(z / math.sqrt(2))
+    return two_proportion_z_test(x1, n1, x0, n0)[1]

@@ -293,11 +293,6 @@ def _point(at: datetime, wv: float, w: float, wvv: float, ww: float, config: Sco
     )
 
 
-def current_score(history: Sequence[StoredTouchpoint], as_of: datetime, config: ScoringConfig) -> float:
-    """Just the number (no drivers, no trend): what alerts compare."""
-    return score_of(evidence_of(history, config), as_of, config)[0]
-
-
 # --- running state: the score without re-reading the history ----------------------------------------
 #
 # Decay is exponential, so the score's two sums can be kept relative to a fixed reference time and

@@ -245,7 +245,7 @@ def emerging(
         x1, n1 = len(in_window), len(window)
         x0, n0 = sum(e.topic_id == topic_id for e in base), len(base)
         p1, p0 = x1 / n1, x0 / n0
-        z, p_value = _z_test(x1, n1, x0, n0)
+        z, p_value = two_proportion_z_test(x1, n1, x0, n0)
         growth = p1 / p0 if p0 > 0 else None
         grew = growth is None or growth >= config.min_growth
         if x1 >= config.min_count and grew and p_value < config.alpha / len(topics):
@@ -267,7 +267,7 @@ def emerging(
     return sorted(found, key=lambda t: (-t.z, t.topic_id))
 
 
-def _z_test(x1: int, n1: int, x0: int, n0: int) -> tuple[float, float]:
+def two_proportion_z_test(x1: int, n1: int, x0: int, n0: int) -> tuple[float, float]:
     """One-sided two-proportion z-test of p1 > p0 with pooled variance: (z, p-value)."""
     pooled = (x1 + x0) / (n1 + n0)
     variance = pooled * (1 - pooled) * (1 / n1 + 1 / n0)
