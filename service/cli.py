@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from service import cli_enrich, cli_eval, cli_topics, cli_train
-from service.config import Settings, load_settings
+from service.config import Settings, build_configured_enricher, load_settings
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -40,14 +40,9 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.factory import build_enricher, catalog
+    from pipelines.factory import catalog
 
-    enricher = build_enricher(
-        config=settings.enrich,
-        encoder_config=settings.models.encoder,
-        artifacts_dir=settings.models.artifacts_dir,
-        user_dir=settings.user_models_dir,
-    )
+    enricher = build_configured_enricher(settings)
     json.dump(dataclasses.asdict(catalog(enricher)), sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

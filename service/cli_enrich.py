@@ -21,7 +21,7 @@ from pathlib import Path
 
 from models.errors import JourneymineError
 from pipelines.domain import EnrichOptions, SignalKind
-from service.config import Settings
+from service.config import Settings, build_configured_enricher
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,6 @@ def _options(args: argparse.Namespace) -> EnrichOptions:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Check the arguments, load the models, run the resumable batch, print the summary."""
     from pipelines.batch import CheckpointMismatchError, run_batch
-    from pipelines.factory import build_enricher
     from service.batch_io import InputError, check_inputs, count_rows, encode_result, fingerprint, read_rows
 
     if args.chunk_size < 1:
@@ -66,12 +65,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(str(exc))
     out = sys.stdout
     with contextlib.redirect_stdout(sys.stderr):
-        enricher = build_enricher(
-            config=settings.enrich,
-            encoder_config=settings.models.encoder,
-            artifacts_dir=settings.models.artifacts_dir,
-            user_dir=settings.user_models_dir,
-        )
+        enricher = build_configured_enricher(settings)
         try:
             enricher.stages_for(options)  # an unknown taxonomy or topic model fails here, before any row
             models = [enricher.encoder_model.id, enricher.nlp_model.id, *sorted(enricher.registry.specs)]

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from models.errors import JourneymineError
-from service.config import Settings
+from service.config import Settings, build_configured_enricher
 
 log = logging.getLogger(__name__)
 
@@ -118,15 +118,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _evaluate(rows: list[Any], config: Any, train: list[Any] | None, settings: Settings) -> dict[str, Any]:
     from eval.tasks import evaluate
-    from pipelines.factory import build_enricher, build_pretrained_encoder
+    from pipelines.factory import build_pretrained_encoder
 
     # user_dir: taxonomies trained by ``journeymine train intent`` are evaluated like shipped ones.
-    enricher = build_enricher(
-        config=settings.enrich,
-        encoder_config=settings.models.encoder,
-        artifacts_dir=settings.models.artifacts_dir,
-        user_dir=settings.user_models_dir,
-    )
+    enricher = build_configured_enricher(settings)
     return evaluate(
         rows,
         config,
@@ -142,7 +137,6 @@ def run_score(args: argparse.Namespace, settings: Settings) -> int:
 
     from eval.data import DatasetError
     from eval.score_eval import evaluate_scores, journeys_core, load_journeys
-    from pipelines.factory import build_enricher
 
     if args.dissatisfied_below is not None and not math.isfinite(args.dissatisfied_below):
         return _fail(f"--dissatisfied-below must be a finite number, got {args.dissatisfied_below}")
@@ -152,12 +146,7 @@ def run_score(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(str(exc))
     out = sys.stdout
     with contextlib.redirect_stdout(sys.stderr):
-        enricher = build_enricher(
-            config=settings.enrich,
-            encoder_config=settings.models.encoder,
-            artifacts_dir=settings.models.artifacts_dir,
-            user_dir=settings.user_models_dir,
-        )
+        enricher = build_configured_enricher(settings)
         try:
             result = evaluate_scores(
                 journeys,

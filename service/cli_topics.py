@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from service.cli_train import data_dir_overrides, user_embedder, user_registry
-from service.config import Settings
+from service.config import Settings, build_configured_enricher
 
 
 def register(subparsers: Any) -> None:
@@ -250,7 +250,6 @@ def _cmd_trends(args: argparse.Namespace, settings: Settings) -> int:
     from journeymine.v1 import topics_service_pb2 as tp_pb
     from models.errors import InvalidInputError, JourneymineError
     from pipelines import topic_trends
-    from pipelines.factory import build_enricher
     from service.convert import interaction_from_proto
     from service.servicers.topics import emerging_config, trends_to_proto
     from service.topics_validation import validate_trends
@@ -275,12 +274,7 @@ def _cmd_trends(args: argparse.Namespace, settings: Settings) -> int:
             match = re.match(r"^interactions\[(\d+)\]\.?(.*)$", first.field)
             where = f"line {lines[int(match.group(1))]}: {match.group(2)}" if match else first.field
             raise ValueError(f"{args.data}: {where}: {first.description}") from None
-        enricher = build_enricher(
-            config=settings.enrich,
-            encoder_config=settings.models.encoder,
-            artifacts_dir=settings.models.artifacts_dir,
-            user_dir=settings.user_models_dir,
-        )
+        enricher = build_configured_enricher(settings)
         stage = enricher.topic_stage(args.model or None, field="--model")
         with tqdm(total=len(messages), desc="enrich", unit="interaction", file=sys.stderr) as bar:
             events = topic_trends.enriched_events(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -22,6 +22,9 @@ from models.encoder import EncoderConfig
 from pipelines.enrich import EnrichConfig
 from pipelines.journeys import JourneyConfig
 from pipelines.microbatch import MicroBatchConfig
+
+if TYPE_CHECKING:
+    from pipelines.enrich import Enricher
 
 CONFIG_ENV = "JOURNEYMINE_CONFIG"
 
@@ -127,3 +130,15 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
             raise FileNotFoundError(f"config file not found: {config_file}")
         os.environ[CONFIG_ENV] = str(config_file)
     return Settings(**overrides)
+
+
+def build_configured_enricher(settings: Settings) -> Enricher:
+    """The Enricher these settings describe: enrich config, encoder, artifacts and the user models under data_dir."""
+    from pipelines import factory  # looked up at call time: tests swap factory.build_enricher for a small fake
+
+    return factory.build_enricher(
+        config=settings.enrich,
+        encoder_config=settings.models.encoder,
+        artifacts_dir=settings.models.artifacts_dir,
+        user_dir=settings.user_models_dir,
+    )

@@ -26,11 +26,11 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from pipelines.enrich import Enricher
-from pipelines.factory import build_enricher, build_pretrained_encoder
+from pipelines.factory import build_pretrained_encoder
 from pipelines.journey_store import JourneyStore, default_url
 from pipelines.journeys import Journeys
 from pipelines.pii import Redactor
-from service.config import Settings
+from service.config import Settings, build_configured_enricher
 from service.interceptors import ErrorInterceptor
 from service.servicers import admin, enrichment, evaluation, topics
 from service.servicers import journeys as journeys_servicer
@@ -136,12 +136,7 @@ def build_server(
 def serve(settings: Settings) -> None:
     """Load the models, serve until SIGTERM/SIGINT, then drain in-flight calls for ``grace_seconds``."""
     began = time.perf_counter()
-    enricher = build_enricher(
-        config=settings.enrich,
-        encoder_config=settings.models.encoder,
-        artifacts_dir=settings.models.artifacts_dir,
-        user_dir=settings.user_models_dir,
-    )
+    enricher = build_configured_enricher(settings)
     health_servicer = health.HealthServicer()
     lock = threading.Lock()
     journeys = build_journeys(settings, enricher, lock)
