@@ -125,13 +125,17 @@ def _touchpoint(t: Any, customer: str, where: str) -> Touchpoint:
 
 def score_journeys(
     journeys: Sequence[LabelledJourney], core: Journeys, *, progress: bool = True
-) -> list[ExperienceScore]:
-    """Record every journey's touchpoints through ``core`` and score each customer as of their last touchpoint."""
+) -> tuple[list[ExperienceScore], list[str]]:
+    """Record every journey's touchpoints through ``core`` and score each customer as of their last touchpoint.
+
+    Returns the scores (in the order of ``journeys``) and the ids of the models that made the signals.
+    """
     touchpoints = [tp for j in journeys for tp in j.touchpoints]
+    models: set[str] = set()
     with tqdm(total=len(touchpoints), desc="record", unit="tp", disable=not progress) as bar:
         for i in range(0, len(touchpoints), RECORD_BATCH):
             batch = touchpoints[i : i + RECORD_BATCH]
-            core.record(batch)
+            models.update(m for r in core.record(batch).results for m in r.signals.models)
             bar.update(len(batch))
     out = []
     for j in journeys:
@@ -139,7 +143,7 @@ def score_journeys(
         if score is None:  # cannot happen: every journey has a touchpoint
             raise RuntimeError(f"customer {j.customer_id!r} was recorded but has no score")
         out.append(score)
-    return out
+    return out, sorted(models)
 
 
 def evaluate_scores(
@@ -162,8 +166,7 @@ def evaluate_scores(
         store = JourneyStore.open(default_url(Path(tmp)))
         try:
             core = make_core(store)
-            scores = score_journeys(journeys, core, progress=progress)
-            models = sorted({m for j in journeys for tp in core.journey(j.customer_id) for m in tp.signals.models})
+            scores, models = score_journeys(journeys, core, progress=progress)
             by_id = {s.customer_id: s for s in scores}
             explained = [explanation(core.journey(c), by_id[c]) for c in explain]
         finally:
