@@ -420,8 +420,8 @@ class JourneyStore:
         """Database outages become StorageUnavailableError (UNAVAILABLE: the caller retries the batch)."""
         try:
             yield
-        except (OperationalError, DBAPIError) as exc:
-            if isinstance(exc, DBAPIError) and not (exc.connection_invalidated or isinstance(exc, OperationalError)):
+        except DBAPIError as exc:  # OperationalError is one; other DBAPI errors count only on a lost connection
+            if not (exc.connection_invalidated or isinstance(exc, OperationalError)):
                 raise
             log.warning("journey store unavailable (%s): %s", self.safe_url, exc.orig)
             raise StorageUnavailableError(

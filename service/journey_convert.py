@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -22,7 +23,6 @@ from pipelines.domain import (
     Sentiment,
     SentimentLabel,
     SentimentTrend,
-    SignalKind,
     TextSpan,
     TopicAssignment,
     TurnSignals,
@@ -103,14 +103,7 @@ def timestamp(moment: datetime) -> Timestamp:
 def record_options_from_proto(request: jr_pb.RecordTouchpointsRequest) -> EnrichOptions:
     """The request's enrichment options, without entities (they would carry raw names into the store)."""
     options = options_from_proto(request.options)
-    signals = (options.signals & RECORD_SIGNALS) or RECORD_SIGNALS
-    return EnrichOptions(
-        signals=frozenset(signals - {SignalKind.ENTITIES}),
-        intent_taxonomy=options.intent_taxonomy,
-        intent_top_k=options.intent_top_k,
-        topics_top_k=options.topics_top_k,
-        topic_model=options.topic_model,
-    )
+    return replace(options, signals=(options.signals & RECORD_SIGNALS) or RECORD_SIGNALS)
 
 
 def touchpoint_from_proto(msg: jr_pb.Touchpoint) -> Touchpoint:
