@@ -1,15 +1,15 @@
 """Batch enrichment: rows in, results out, in chunks, resumable from a checkpoint.
 
     read rows (numbered across every input file) -> skip what the checkpoint says is done
-        -> enrich a chunk (one Enricher.enrich call) -> append results and rejections
-        -> flush + fsync -> write the checkpoint (atomically) -> next chunk
+        -> enrich a chunk (one Enricher.enrich call) -> hand results and rejections to the sink
+        -> sink.commit (flush + fsync) -> write the checkpoint (atomically) -> next chunk
 
-Exactly once: the checkpoint records how many input rows are done and how many bytes of each
-output file they produced. A rerun with the same job fingerprint (inputs, options, models)
-truncates the outputs to those byte counts (dropping whatever a killed run wrote after its last
-checkpoint) and skips the rows already done, so no row is missing and none is written twice.
+Exactly once: the checkpoint records how many input rows are done and the sink's positions
+after them (bytes of each JSONL file, or Parquet part files written). A rerun with the same
+job fingerprint (inputs, options, models) has the sink drop whatever a killed run wrote after
+its last checkpoint and skips the rows already done, so no row is missing and none is written twice.
 
-Formats live in ``service/batch_io.py``; this module sees domain Interactions and bytes.
+Sinks: ``JsonlSink`` here (bytes); the Parquet sink and the formats live in ``service/batch_io.py``.
 """
 
 from __future__ import annotations
@@ -17,16 +17,16 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from tqdm import tqdm
 
 from pipelines.domain import EnrichedInteraction, Interaction
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,36 @@ class Row:
 class Checkpoint:
     fingerprint: str
     rows_done: int
-    output_bytes: int
-    errors_bytes: int
     enriched: int
     rejected: int
+    # The sink's positions after ``rows_done`` rows (JsonlSink: bytes per file; Parquet: parts written).
+    positions: dict[str, int]
     complete: bool = False
     version: int = CHECKPOINT_VERSION
+
+
+class Sink(Protocol):
+    """Where a batch job's results go; it writes only what ``commit`` makes durable for the checkpoint."""
+
+    path: Path  # the output; its checkpoint lies beside it
+
+    def has_output(self) -> bool:
+        """Whether ``path`` already holds output (a job without a checkpoint must not clobber it)."""
+        ...
+
+    def open(self, positions: Mapping[str, int]) -> None:
+        """Start writing after what ``positions`` vouch for, dropping anything written after them."""
+        ...
+
+    def write(self, chunk: list[Row], results: list[EnrichedInteraction]) -> None:
+        """One chunk: ``results`` are those of the chunk's rows with an interaction, in order."""
+        ...
+
+    def commit(self) -> dict[str, int]:
+        """Make everything written durable; the positions the checkpoint stores."""
+        ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -88,6 +112,9 @@ def load_checkpoint(out: Path) -> Checkpoint | None:
     if not path.exists():
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("version") == 1:  # before Parquet output: a JSONL job's two byte counts
+        positions = {"results": data.pop("output_bytes"), "errors": data.pop("errors_bytes")}
+        data = {**data, "positions": positions, "version": CHECKPOINT_VERSION}
     if data.get("version") != CHECKPOINT_VERSION:
         raise CheckpointMismatchError(f"{path}: checkpoint version {data.get('version')} is not {CHECKPOINT_VERSION}")
     return Checkpoint(**data)
@@ -111,22 +138,22 @@ def _sync(f: IO[Any]) -> None:
 def run_batch(
     rows: Iterable[Row],
     *,
-    out: Path,
+    sink: Sink,
     fingerprint: str,
     enrich: Callable[[list[Interaction]], list[EnrichedInteraction]],
-    encode_result: Callable[[Row, EnrichedInteraction], bytes],
     chunk_size: int = 256,
     total: int | None = None,
     overwrite: bool = False,
     progress: bool = True,
 ) -> BatchSummary:
-    """Enrich ``rows`` into ``out`` (one encoded result per line) and ``<out>.errors.jsonl``, resumably.
+    """Enrich ``rows`` into ``sink``, resumably.
 
-    Raises CheckpointMismatchError when ``out`` has a checkpoint of another job, and FileExistsError when
-    ``out`` exists without one (pass ``overwrite`` to start over).
+    Raises CheckpointMismatchError when the output has a checkpoint of another job, and FileExistsError when
+    it holds output without one (pass ``overwrite`` to start over).
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    out = sink.path
     checkpoint = load_checkpoint(out)
     if checkpoint is not None and checkpoint.fingerprint != fingerprint and not overwrite:
         raise CheckpointMismatchError(
@@ -135,42 +162,38 @@ def run_batch(
         )
     if overwrite:
         checkpoint = None
-    elif checkpoint is None and out.exists() and out.stat().st_size > 0:
+    elif checkpoint is None and sink.has_output():
         raise FileExistsError(
             f"{out} exists and has no checkpoint: pass --overwrite to replace it, or choose another --out"
         )
     if checkpoint is not None and checkpoint.complete:
         return BatchSummary(0, 0, 0, checkpoint.rows_done, 0.0, 0.0, checkpoint.enriched, checkpoint.rejected, True)
-    state = checkpoint or Checkpoint(fingerprint, 0, 0, 0, 0, 0)
+    state = checkpoint or Checkpoint(fingerprint, 0, 0, 0, {})
     out.parent.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     enriched = rejected = handled = 0
-    with _resume(out, state.output_bytes) as results, _resume(errors_path(out), state.errors_bytes) as errors:
+    sink.open(state.positions)
+    try:
         bar = tqdm(total=total, initial=state.rows_done, desc="enrich", unit="row", disable=not progress)
         for chunk in _chunks(_after(rows, state.rows_done), chunk_size):
-            good = [r for r in chunk if r.interaction is not None]
-            outputs = enrich([r.interaction for r in good if r.interaction is not None]) if good else []
-            for row, result in zip(good, outputs, strict=True):
-                results.write(encode_result(row, result))
-            for row in chunk:
-                if row.rejected is not None:
-                    errors.write(_rejection_line(row.rejected))
-            _sync(results)
-            _sync(errors)
+            good = [r.interaction for r in chunk if r.interaction is not None]
+            sink.write(chunk, enrich(good) if good else [])
+            positions = sink.commit()
             enriched += len(good)
             rejected += len(chunk) - len(good)
             handled += len(chunk)
             state = Checkpoint(
                 fingerprint,
                 state.rows_done + len(chunk),
-                results.tell(),
-                errors.tell(),
                 state.enriched + len(good),
                 state.rejected + len(chunk) - len(good),
+                positions,
             )
             _save_checkpoint(out, state)
             bar.update(len(chunk))
         bar.close()
+    finally:
+        sink.close()
     _save_checkpoint(out, Checkpoint(**{**asdict(state), "complete": True}))
     seconds = time.perf_counter() - began
     return BatchSummary(
@@ -185,21 +208,45 @@ def run_batch(
     )
 
 
-class _resume:
-    """Open ``path`` for appending after truncating it to ``size`` bytes (what the checkpoint vouches for)."""
+class JsonlSink:
+    """One encoded result per line in ``path``; rejected rows in ``<path>.errors.jsonl``."""
 
-    def __init__(self, path: Path, size: int) -> None:
-        self.path, self.size = path, size
+    def __init__(self, path: Path, encode_result: Callable[[Row, EnrichedInteraction], bytes]) -> None:
+        self.path, self.encode_result = path, encode_result
+        self._files: dict[str, IO[bytes]] = {}
 
-    def __enter__(self) -> IO[bytes]:
-        mode = "r+b" if self.path.exists() else "w+b"
-        self.file = self.path.open(mode)
-        self.file.truncate(self.size)
-        self.file.seek(self.size)
-        return self.file
+    def has_output(self) -> bool:
+        return self.path.exists() and self.path.stat().st_size > 0
 
-    def __exit__(self, *exc: object) -> None:
-        self.file.close()
+    def open(self, positions: Mapping[str, int]) -> None:
+        for key, path in (("results", self.path), ("errors", errors_path(self.path))):
+            self._files[key] = _open_at(path, positions.get(key, 0))
+
+    def write(self, chunk: list[Row], results: list[EnrichedInteraction]) -> None:
+        good = [r for r in chunk if r.interaction is not None]
+        for row, result in zip(good, results, strict=True):
+            self._files["results"].write(self.encode_result(row, result))
+        for row in chunk:
+            if row.rejected is not None:
+                self._files["errors"].write(_rejection_line(row.rejected))
+
+    def commit(self) -> dict[str, int]:
+        for f in self._files.values():
+            _sync(f)
+        return {key: f.tell() for key, f in self._files.items()}
+
+    def close(self) -> None:
+        for f in self._files.values():
+            f.close()
+        self._files = {}
+
+
+def _open_at(path: Path, size: int) -> IO[bytes]:
+    """``path`` open for appending after truncating it to ``size`` bytes (what the checkpoint vouches for)."""
+    f = path.open("r+b" if path.exists() else "w+b")
+    f.truncate(size)
+    f.seek(size)
+    return f
 
 
 def _after(rows: Iterable[Row], done: int) -> Iterator[Row]:
@@ -219,6 +266,11 @@ def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
+def rejection_errors(r: Rejected) -> list[dict[str, str]]:
+    """A rejected row's violations as the output files carry them."""
+    return [{"field": f, "fix": d} for f, d in r.errors]
+
+
 def _rejection_line(r: Rejected) -> bytes:
-    record = {"row": r.row, "source": r.source, "errors": [{"field": f, "fix": d} for f, d in r.errors]}
+    record = {"row": r.row, "source": r.source, "errors": rejection_errors(r)}
     return (json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")

@@ -6,7 +6,16 @@ import json
 
 import pytest
 
-from pipelines.batch import CheckpointMismatchError, Rejected, Row, checkpoint_path, errors_path, run_batch
+from pipelines.batch import (
+    CheckpointMismatchError,
+    JsonlSink,
+    Rejected,
+    Row,
+    checkpoint_path,
+    errors_path,
+    load_checkpoint,
+    run_batch,
+)
 from pipelines.domain import EnrichedInteraction, Interaction, LanguageInfo, PlainText
 
 
@@ -35,10 +44,9 @@ def _ids(path) -> list[str]:
 def _run(out, rows, **kw):
     return run_batch(
         rows,
-        out=out,
+        sink=JsonlSink(out, _encode),
         fingerprint="job-1",
         enrich=kw.pop("enrich", _enrich),
-        encode_result=_encode,
         chunk_size=kw.pop("chunk_size", 4),
         progress=False,
         **kw,
@@ -89,9 +97,9 @@ def test_another_job_on_the_same_output_is_refused_unless_overwrite(tmp_path):
     out = tmp_path / "out.jsonl"
     _run(out, _rows(5))
     with pytest.raises(CheckpointMismatchError, match="belongs to another job"):
-        run_batch(_rows(6), out=out, fingerprint="job-2", enrich=_enrich, encode_result=_encode, progress=False)
+        run_batch(_rows(6), sink=JsonlSink(out, _encode), fingerprint="job-2", enrich=_enrich, progress=False)
     summary = run_batch(
-        _rows(6), out=out, fingerprint="job-2", enrich=_enrich, encode_result=_encode, progress=False, overwrite=True
+        _rows(6), sink=JsonlSink(out, _encode), fingerprint="job-2", enrich=_enrich, progress=False, overwrite=True
     )
     assert summary.enriched == 6 and _ids(out) == [f"t{i}" for i in range(6)]
 
@@ -102,3 +110,16 @@ def test_an_existing_output_without_checkpoint_is_not_clobbered(tmp_path):
     with pytest.raises(FileExistsError, match="--overwrite"):
         _run(out, _rows(2))
     assert out.read_text() == "precious\n"
+
+
+def test_a_version_1_checkpoint_resumes_as_byte_positions(tmp_path):
+    out = tmp_path / "out.jsonl"
+    _run(out, _rows(8), chunk_size=4)
+    first_chunk = out.read_bytes()[: len(out.read_bytes()) // 2]
+    out.write_bytes(first_chunk + b'{"half": ')
+    errors_path(out).write_bytes(b"")
+    v1 = {"fingerprint": "job-1", "rows_done": 4, "output_bytes": len(first_chunk), "errors_bytes": 0}
+    checkpoint_path(out).write_text(json.dumps({**v1, "enriched": 4, "rejected": 0, "complete": False, "version": 1}))
+    assert load_checkpoint(out).positions == {"results": len(first_chunk), "errors": 0}
+    summary = _run(out, _rows(8), chunk_size=4)
+    assert summary.skipped == 4 and _ids(out) == [f"t{i}" for i in range(8)]

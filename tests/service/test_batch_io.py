@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.domain import Channel, SpeakerRole, Transcript
+from pipelines.domain import Channel, EnrichOptions, SpeakerRole, Transcript
 from service import cli
 from service.batch_io import InputError, count_rows, read_rows
 from service.config import LimitsConfig
@@ -104,3 +104,68 @@ def test_enrich_cli_bad_arguments_exit_2(tmp_path, capsys, fake_models):
     assert "valid signals are" in capsys.readouterr().err
     assert cli.main(["enrich", "--in", str(src), "--out", str(out), "--taxonomy", "nope"]) == 2
     assert "Unknown intent taxonomy" in capsys.readouterr().err
+
+
+def _interrupted_after(chunks: int, enrich):
+    calls = {"n": 0}
+
+    def enrich_then_die(interactions):
+        calls["n"] += 1
+        if calls["n"] > chunks:
+            raise KeyboardInterrupt  # the operator's ^C, or a killed process
+        return enrich(interactions)
+
+    return enrich_then_die
+
+
+def test_parquet_output_is_a_row_per_input_row_and_resumes_exactly_once(tmp_path, fake_models):
+    from pipelines.batch import run_batch
+    from service.batch_io import RESULT_COLUMNS, ParquetSink, fingerprint
+
+    rows = [{"id": f"t{i}", "text": f"the parcel arrived late, attempt {i}"} for i in range(10)]
+    rows[4] = {"id": "bad", "text": "x", "channel": "CHANNEL_FAX"}
+    src = _jsonl(tmp_path / "in.jsonl", rows)
+    out = tmp_path / "signals.parquet"
+
+    def job(enrich):
+        return run_batch(
+            read_rows([src], LIMITS),
+            sink=ParquetSink(out),
+            fingerprint=fingerprint([src], EnrichOptions(), ["m"]),
+            enrich=enrich,
+            chunk_size=3,
+            progress=False,
+        )
+
+    enrich = lambda interactions: fake_models.enrich(interactions, EnrichOptions())  # noqa: E731
+    with pytest.raises(KeyboardInterrupt):
+        job(_interrupted_after(2, enrich))
+    assert sorted(p.name for p in out.iterdir()) == ["part-00000.parquet", "part-00001.parquet"]
+    (out / "part-00002.parquet.tmp").write_bytes(b"half a part")  # what a kill mid-write leaves
+    summary = job(enrich)
+    assert summary.skipped == 6 and summary.total_enriched == 9 and summary.total_rejected == 1
+    table = pq.read_table(out)
+    assert table.column_names == [name for name, _ in RESULT_COLUMNS]
+    records = table.to_pylist()
+    assert [r["source"].rsplit(":", 1)[-1] for r in records] == [str(i) for i in range(1, 11)]  # each row once
+    bad = records[4]
+    assert bad["enriched"] is None and "CHANNEL_FAX" in json.loads(bad["errors"])[0]["fix"]
+    good = records[0]
+    assert good["errors"] is None and good["interaction_id"] == "t0"
+    full = json.loads(good["enriched"])
+    assert (
+        full["interaction_id"] == "t0"
+        and good["sentiment"] == full["sentiment"]["label"].removeprefix("SENTIMENT_LABEL_").lower()
+    )
+
+
+def test_enrich_cli_parquet_out_and_unknown_out_format(tmp_path, capsys, fake_models):
+    src = _jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "my refund is late"}])
+    out = tmp_path / "o.parquet"
+    assert cli.main(["enrich", "--in", str(src), "--out", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["enriched"] == 1
+    assert pq.read_table(out).column("interaction_id").to_pylist() == ["a"]
+    assert cli.main(["enrich", "--in", str(src), "--out", str(tmp_path / "o.csv")]) == 2
+    assert "use .jsonl or .parquet" in capsys.readouterr().err
+    assert cli.main(["enrich", "--engine", "ray", "--in", str(src), "--out", str(tmp_path / "r.parquet")]) == 2
+    assert "the ray engine reads Parquet" in capsys.readouterr().err
