@@ -1,7 +1,8 @@
 """Batch enrichment: rows in, results out, in chunks, resumable from a checkpoint.
 
     read rows (numbered across every input file) -> skip what the checkpoint says is done
-        -> enrich a chunk (one Enricher.enrich call) -> hand results and rejections to the sink
+        -> enrich a chunk (Enricher.enrich_batches: the next chunk's parse overlaps this one's encode)
+        -> hand results and rejections to the sink
         -> sink.commit (flush + fsync) -> write the checkpoint (atomically) -> next chunk
 
 Exactly once: the checkpoint records how many input rows are done and the sink's positions
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,6 +29,14 @@ from tqdm import tqdm
 from pipelines.domain import EnrichedInteraction, Interaction
 
 CHECKPOINT_VERSION = 2
+
+# Enrich a stream of batches: one result list per batch, in order (Enricher.enrich_batches).
+EnrichMany = Callable[[Iterator[list[Interaction]]], Iterable[list[EnrichedInteraction]]]
+
+
+def each(enrich: Callable[[list[Interaction]], list[EnrichedInteraction]]) -> EnrichMany:
+    """An EnrichMany that calls ``enrich`` on one batch at a time (no call for an empty batch)."""
+    return lambda batches: (enrich(batch) if batch else [] for batch in batches)
 
 
 @dataclass(frozen=True)
@@ -140,7 +150,7 @@ def run_batch(
     *,
     sink: Sink,
     fingerprint: str,
-    enrich: Callable[[list[Interaction]], list[EnrichedInteraction]],
+    enrich_many: EnrichMany,
     chunk_size: int = 256,
     total: int | None = None,
     overwrite: bool = False,
@@ -172,12 +182,20 @@ def run_batch(
     out.parent.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     enriched = rejected = handled = 0
+    pending: deque[list[Row]] = deque()  # chunks handed to enrich_many, oldest first
+
+    def batches() -> Iterator[list[Interaction]]:
+        for chunk in _chunks(_after(rows, state.rows_done), chunk_size):
+            pending.append(chunk)
+            yield [r.interaction for r in chunk if r.interaction is not None]
+
     sink.open(state.positions)
     try:
         bar = tqdm(total=total, initial=state.rows_done, desc="enrich", unit="row", disable=not progress)
-        for chunk in _chunks(_after(rows, state.rows_done), chunk_size):
-            good = [r.interaction for r in chunk if r.interaction is not None]
-            sink.write(chunk, enrich(good) if good else [])
+        for results in enrich_many(batches()):
+            chunk = pending.popleft()
+            good = [r for r in chunk if r.interaction is not None]
+            sink.write(chunk, results)
             positions = sink.commit()
             enriched += len(good)
             rejected += len(chunk) - len(good)

@@ -1,16 +1,21 @@
 """Enrichment: the recipe that turns interactions into signals.
 
-    segment -> detect language -> parse (spaCy) -> encode (one pass per unique text)
-            -> heads (sentiment, intent, topics) -> roll up -> EnrichedInteraction
+    prepare:  segment -> detect language -> parse (spaCy)
+    finish:   encode (one pass per unique text) -> heads (sentiment, intent, topics) -> roll up
+              -> EnrichedInteraction
 
 Every distinct sentence and every multi-sentence part is encoded exactly once
 per call, and every head reads those embeddings; documents and speaker roles
 are pooled from their parts, so they cost no extra pass.
+
+The two halves touch different models (spaCy, then the encoder and heads), so a batch's
+``prepare`` may run beside another batch's ``finish``: spaCy is single-threaded and would
+leave a core idle while it parses. ``enrich_batches`` does that for a stream of batches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +47,7 @@ from pipelines.domain import (
 from pipelines.entities import entities_of
 from pipelines.intent import IntentStage
 from pipelines.language import LanguageConfig, LanguageDetector
+from pipelines.pipelined import pipelined
 from pipelines.segment import Part, parts_of
 from pipelines.sentiment import SentimentConfig, SentimentStage, word_weight
 from pipelines.topics import TopicStage
@@ -81,6 +87,21 @@ class _Plan:
     interaction: Interaction
     language: LanguageInfo
     parts: list[PartAnalysis]
+
+
+@dataclass
+class Prepared:
+    """A batch after ``Enricher.prepare`` (segmented, language-checked, parsed), ready for ``finish``."""
+
+    options: EnrichOptions
+    intent: IntentStage | None
+    topics: TopicStage | None
+    plans: list[_Plan]
+
+    @property
+    def parts(self) -> list[PartAnalysis]:
+        """The parts that get text signals (those of interactions in a supported language)."""
+        return [p for plan in self.plans if plan.language.supported for p in plan.parts]
 
 
 class Enricher:
@@ -149,12 +170,30 @@ class Enricher:
         self, interactions: Sequence[Interaction], options: EnrichOptions | None = None
     ) -> list[EnrichedInteraction]:
         """One result per interaction, in order; batched output equals one-at-a-time output."""
+        return self.finish(self.prepare(interactions, options))
+
+    def prepare(self, interactions: Sequence[Interaction], options: EnrichOptions | None = None) -> Prepared:
+        """The first half of ``enrich``: segment, detect the language, parse. Uses spaCy, never the encoder."""
         options = options or EnrichOptions()
         # A named taxonomy or topic model is resolved even when its signal is off: a typo must not pass silently.
         intent, topics = self.stages_for(options)
-        plans = [self._plan(interaction) for interaction in interactions]
-        self.analyze([p for plan in plans if plan.language.supported for p in plan.parts], options.signals)
-        return [self._assemble(plan, options, intent, topics) for plan in plans]
+        prepared = Prepared(options, intent, topics, [self._plan(interaction) for interaction in interactions])
+        self._parse(prepared.parts, with_entities=SignalKind.ENTITIES in options.signals)
+        return prepared
+
+    def finish(self, prepared: Prepared) -> list[EnrichedInteraction]:
+        """The second half of ``enrich``: one encoder pass, the heads, the roll-ups. Never uses spaCy."""
+        self._encode(prepared.parts, prepared.options.signals)
+        return [self._assemble(plan, prepared.options, prepared.intent, prepared.topics) for plan in prepared.plans]
+
+    def enrich_batches(
+        self, batches: Iterable[Sequence[Interaction]], options: EnrichOptions | None = None
+    ) -> Iterator[list[EnrichedInteraction]]:
+        """``enrich`` of each batch, in order, with the next batch's ``prepare`` overlapping this one's ``finish``.
+
+        ``batches`` is consumed one ahead, in a helper thread. Not for use beside other calls on this Enricher.
+        """
+        yield from pipelined(batches, lambda batch: self.prepare(batch, options), self.finish)
 
     def _plan(self, interaction: Interaction) -> _Plan:
         parts = parts_of(interaction)
@@ -164,10 +203,11 @@ class Enricher:
 
     def analyze(self, parts: Sequence[PartAnalysis], signals: frozenset[SignalKind]) -> None:
         """Parse, encode and score parts in place, in one batch: one encoder pass per unique text."""
-        if not parts:
-            return
         self._parse(parts, with_entities=SignalKind.ENTITIES in signals)
-        if not signals & {SignalKind.SENTIMENT, SignalKind.INTENT, SignalKind.TOPICS}:
+        self._encode(parts, signals)
+
+    def _encode(self, parts: Sequence[PartAnalysis], signals: frozenset[SignalKind]) -> None:
+        if not parts or not signals & {SignalKind.SENTIMENT, SignalKind.INTENT, SignalKind.TOPICS}:
             return
         texts: dict[str, int] = {}
         part_rows: list[int | None] = []
@@ -190,6 +230,8 @@ class Enricher:
                 pa.sentiment_proba = self.sentiment.predict_proba(pa.embedding[None, :])[0]
 
     def _parse(self, parts: Sequence[PartAnalysis], *, with_entities: bool) -> None:
+        if not parts:
+            return
         texts = [pa.part.text for pa in parts]
         for pa, doc in zip(parts, self.nlp.pipe(texts, batch_size=self.config.parse_batch_size), strict=True):
             pa.sentences = []

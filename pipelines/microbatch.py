@@ -1,9 +1,11 @@
 """Server micro-batching: concurrent Enrich calls share one encoder pass.
 
-Each call puts its interactions on a bounded queue and waits. One worker thread takes the
+Each call puts its interactions on a bounded queue and waits. The gathering thread takes the
 oldest call, gathers the queued calls with the same options until ``max_batch`` interactions
-or ``max_wait_ms`` has passed, runs one ``Enricher.enrich`` over all of them (under the model
-lock every servicer shares), and hands each call its own results. Batched output equals
+or ``max_wait_ms`` has passed, and runs the first stage over all of them (``Enricher.prepare``:
+the spaCy parse, under ``prepare_lock``); the finishing thread runs the second stage
+(``Enricher.finish``: the encoder and heads, under ``finish_lock``) and hands each call its own
+results. So one batch's parse overlaps the previous batch's encode. Batched output equals
 one-at-a-time output (the Enricher guarantees it), so batching changes only the throughput.
 
 Beyond ``max_queue`` waiting interactions a call is refused with OverloadedError
@@ -12,6 +14,7 @@ Beyond ``max_queue`` waiting interactions a call is refused with OverloadedError
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections import deque
@@ -27,6 +30,8 @@ from models.errors import OverloadedError
 from pipelines.domain import EnrichedInteraction, EnrichOptions, Interaction
 
 Enrich = Callable[[list[Interaction], EnrichOptions], list[EnrichedInteraction]]
+Prepare = Callable[[list[Interaction], EnrichOptions], Any]
+Finish = Callable[[Any], list[EnrichedInteraction]]
 
 
 class MicroBatchConfig(BaseModel):
@@ -48,24 +53,44 @@ class _Call:
 
 
 class MicroBatcher:
-    """Merges concurrent enrich calls; thread-safe; one worker thread, started on first use."""
+    """Merges concurrent enrich calls; thread-safe; two worker threads, started on first use.
+
+    Give ``prepare`` and ``finish`` (the Enricher's two halves, with their locks) to overlap a batch's
+    first stage with the previous batch's second, or ``enrich`` alone to run each batch in one piece.
+    """
 
     def __init__(
         self,
         *,
-        enrich: Enrich,
+        enrich: Enrich | None = None,
+        prepare: Prepare | None = None,
+        finish: Finish | None = None,
         config: MicroBatchConfig | None = None,
         model_lock: AbstractContextManager[Any] | None = None,
+        prepare_lock: AbstractContextManager[Any] | None = None,
+        finish_lock: AbstractContextManager[Any] | None = None,
     ) -> None:
-        self.enrich = enrich
+        if enrich is not None:
+            whole = enrich
+            self.prepare: Prepare = lambda interactions, options: (interactions, options)
+            self.finish: Finish = lambda prepared: whole(*prepared)
+            self.prepare_lock: AbstractContextManager[Any] = nullcontext()
+            self.finish_lock: AbstractContextManager[Any] = model_lock or nullcontext()
+        elif prepare is not None and finish is not None:
+            self.prepare, self.finish = prepare, finish
+            self.prepare_lock = prepare_lock or nullcontext()
+            self.finish_lock = finish_lock or nullcontext()
+        else:
+            raise TypeError("MicroBatcher needs enrich, or prepare and finish")
         self.config = config or MicroBatchConfig()
-        self.model_lock = model_lock or nullcontext()
         self._calls: deque[_Call] = deque()
         self._waiting = 0
         self._cond = threading.Condition()
-        self._worker: threading.Thread | None = None
+        # Prepared batches waiting for the finishing thread: at most one, so memory stays bounded.
+        self._prepared: queue.Queue[tuple[list[_Call], Any] | None] = queue.Queue(maxsize=1)
+        self._workers: list[threading.Thread] = []
         self._closed = False
-        self.batches = 0  # enrich calls made (for tests and benchmarks)
+        self.batches = 0  # batches finished (for tests and benchmarks)
 
     def submit(self, interactions: Sequence[Interaction], options: EnrichOptions) -> list[EnrichedInteraction]:
         """The results of ``interactions``, in order, enriched together with whatever else is waiting."""
@@ -80,26 +105,54 @@ class MicroBatcher:
                 )
             self._calls.append(call)
             self._waiting += len(call.interactions)
-            if self._worker is None:
-                self._worker = threading.Thread(target=self._run, name="microbatch", daemon=True)
-                self._worker.start()
+            if not self._workers:
+                self._workers = [
+                    threading.Thread(target=self._gather, name="microbatch-prepare", daemon=True),
+                    threading.Thread(target=self._finish, name="microbatch-finish", daemon=True),
+                ]
+                for worker in self._workers:
+                    worker.start()
             self._cond.notify_all()
         return call.future.result()
 
     def close(self) -> None:
-        """Finish what is queued, then stop the worker."""
+        """Finish what is queued, then stop the workers."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        if self._worker is not None:
-            self._worker.join()
+        for worker in self._workers:
+            worker.join()
 
-    def _run(self) -> None:
+    def _gather(self) -> None:
         while True:
             batch = self._next_batch()
             if batch is None:
+                self._prepared.put(None)
                 return
-            self._enrich(batch)
+            merged = [i for call in batch for i in call.interactions]
+            try:
+                with self.prepare_lock:
+                    prepared = self.prepare(merged, batch[0].options)
+            except BaseException as exc:  # every call in the batch gets the error its own call would have raised
+                _fail(batch, exc)
+                continue
+            self._prepared.put((batch, prepared))
+
+    def _finish(self) -> None:
+        while (item := self._prepared.get()) is not None:
+            batch, prepared = item
+            try:
+                with self.finish_lock:
+                    results = self.finish(prepared)
+            except BaseException as exc:
+                _fail(batch, exc)
+                continue
+            finally:
+                self.batches += 1
+            start = 0
+            for call in batch:
+                call.future.set_result(results[start : start + len(call.interactions)])
+                start += len(call.interactions)
 
     def _next_batch(self) -> list[_Call] | None:
         limit, wait = self.config.max_batch, self.config.max_wait_ms / 1000.0
@@ -128,18 +181,7 @@ class MicroBatcher:
             self._waiting -= size
             return batch
 
-    def _enrich(self, batch: list[_Call]) -> None:
-        merged = [i for call in batch for i in call.interactions]
-        try:
-            with self.model_lock:
-                results = self.enrich(merged, batch[0].options)
-        except BaseException as exc:  # every waiting call gets the error its own call would have raised
-            for call in batch:
-                call.future.set_exception(exc)
-            return
-        finally:
-            self.batches += 1
-        start = 0
-        for call in batch:
-            call.future.set_result(results[start : start + len(call.interactions)])
-            start += len(call.interactions)
+
+def _fail(batch: list[_Call], exc: BaseException) -> None:
+    for call in batch:
+        call.future.set_exception(exc)

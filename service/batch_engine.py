@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,10 @@ class BatchEnrichment:
 
     def enrich(self, interactions: list[Interaction]) -> list[EnrichedInteraction]:
         return self.enricher.enrich(interactions, self.options)
+
+    def enrich_many(self, batches: Iterator[list[Interaction]]) -> Iterator[list[EnrichedInteraction]]:
+        """The local engine's chunks, pipelined (Enricher.enrich_batches)."""
+        return self.enricher.enrich_batches(batches, self.options)
 
     def __call__(self, batch: Any) -> Any:
         """Ray Data ``map_batches``: a pyarrow Table of input rows (plus ``path``) -> a Table of RESULT_COLUMNS."""

@@ -112,7 +112,7 @@ def _run_local(args: argparse.Namespace, settings: Settings, options: EnrichOpti
         read_rows(args.inputs, settings.limits),
         sink=sink,
         fingerprint=fingerprint(args.inputs, options, engine.model_ids),
-        enrich=engine.enrich,
+        enrich_many=engine.enrich_many,
         chunk_size=args.chunk_size,
         total=count_rows(args.inputs),
         overwrite=args.overwrite,

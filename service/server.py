@@ -29,6 +29,7 @@ from pipelines.enrich import Enricher
 from pipelines.factory import build_pretrained_encoder
 from pipelines.journey_store import JourneyStore, default_url
 from pipelines.journeys import Journeys
+from pipelines.locks import ModelLocks
 from pipelines.pii import Redactor
 from service.config import Settings, build_configured_enricher
 from service.interceptors import ErrorInterceptor
@@ -50,7 +51,7 @@ class BindError(RuntimeError):
         )
 
 
-def build_journeys(settings: Settings, enricher: Enricher, lock: threading.Lock) -> Journeys:
+def build_journeys(settings: Settings, enricher: Enricher, lock: ModelLocks) -> Journeys:
     """The journey core on the configured store (``journeys.url``, or SQLite under ``data_dir``), migrated to head."""
     store = JourneyStore.open(settings.journeys.url or default_url(settings.data_dir))
     return Journeys(
@@ -68,7 +69,7 @@ def build_server(
     *,
     health_servicer: health.HealthServicer | None = None,
     journeys: Journeys | None = None,
-    lock: threading.Lock | None = None,
+    lock: ModelLocks | None = None,
 ) -> tuple[grpc.Server, int]:
     """A configured, not yet started server bound to ``settings.server`` host:port (0 picks a free port).
 
@@ -89,7 +90,7 @@ def build_server(
         ],
     )
     # One lock per Enricher: every servicer that calls it shares this one.
-    lock = lock or threading.Lock()
+    lock = lock or ModelLocks()
     journeys = journeys or build_journeys(settings, enricher, lock)
     services: dict[str, dict[str, grpc.RpcMethodHandler]] = {
         enrichment.SERVICE_NAME: enrichment.method_handlers(
@@ -138,7 +139,7 @@ def serve(settings: Settings) -> None:
     began = time.perf_counter()
     enricher = build_configured_enricher(settings)
     health_servicer = health.HealthServicer()
-    lock = threading.Lock()
+    lock = ModelLocks()
     journeys = build_journeys(settings, enricher, lock)
     server, port = build_server(settings, enricher, health_servicer=health_servicer, journeys=journeys, lock=lock)
     server.start()

@@ -16,6 +16,7 @@ from journeymine.v1 import enrichment_service_pb2_grpc as svc_grpc
 from models.errors import OverloadedError
 from pipelines.enrich import Enricher
 from pipelines.factory import catalog
+from pipelines.locks import ModelLocks
 from pipelines.microbatch import MicroBatchConfig, MicroBatcher
 from pipelines.stream import ConversationSession
 from service import convert, handlers
@@ -34,16 +35,23 @@ class EnrichmentServicer(svc_grpc.EnrichmentServiceServicer):
         *,
         enricher: Enricher,
         limits: LimitsConfig | None = None,
-        lock: threading.Lock | None = None,
+        lock: ModelLocks | None = None,
         batching: MicroBatchConfig | None = None,
     ) -> None:
         self.enricher = enricher
         self.limits = limits or LimitsConfig()
-        # The Enricher (its stage caches, spaCy, torch) is not thread-safe: one core call at a time.
-        # Every servicer sharing this Enricher must share this lock (the server passes one in).
-        self._lock = lock or threading.Lock()
-        # Concurrent Enrich calls are merged into shared enrich calls (pipelines/microbatch.py).
-        self.batcher = MicroBatcher(enrich=enricher.enrich, config=batching, model_lock=self._lock)
+        # The Enricher (its stage caches, spaCy, torch) is not thread-safe: a core call holds both model locks.
+        # Every servicer sharing this Enricher must share these locks (the server passes them in).
+        self._lock = lock or ModelLocks()
+        # Concurrent Enrich calls are merged into shared batches (pipelines/microbatch.py); one batch's parse
+        # (under the nlp lock) runs beside the previous batch's encode (under the encoder lock).
+        self.batcher = MicroBatcher(
+            prepare=enricher.prepare,
+            finish=enricher.finish,
+            config=batching,
+            prepare_lock=self._lock.nlp,
+            finish_lock=self._lock.encoder,
+        )
         # Each open stream holds a worker thread: past the limit a new one is refused, not queued.
         self._streams = threading.BoundedSemaphore(self.limits.max_concurrent_streams)
 

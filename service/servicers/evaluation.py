@@ -19,6 +19,7 @@ from journeymine.v1 import evaluation_service_pb2 as ev_pb
 from journeymine.v1 import evaluation_service_pb2_grpc as ev_grpc
 from models.encoder import Encoder
 from pipelines.enrich import Enricher
+from pipelines.locks import ModelLocks
 from service import evaluation_convert as convert
 from service import handlers
 from service.config import LimitsConfig
@@ -36,14 +37,14 @@ class EvaluationServicer(ev_grpc.EvaluationServiceServicer):
         *,
         enricher: Enricher,
         limits: LimitsConfig | None = None,
-        lock: threading.Lock | None = None,
+        lock: ModelLocks | None = None,
         baseline_encoder: Callable[[], Encoder] | None = None,
     ) -> None:
         """``baseline_encoder`` makes the logreg baseline's encoder, once, on the first run that needs it."""
         self.enricher = enricher
         self.limits = limits or LimitsConfig()
         # Shared with the EnrichmentService: the Enricher is not thread-safe.
-        self._lock = lock or threading.Lock()
+        self._lock = lock or ModelLocks()
         self._make_baseline_encoder = baseline_encoder or (lambda: enricher.encoder)
         self._baseline_encoder: Encoder | None = None
         self._baseline_guard = threading.Lock()

@@ -7,7 +7,6 @@ the lock the EnrichmentService holds) and rolls them up with ``pipelines.topic_t
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import grpc
@@ -18,6 +17,7 @@ from models.topic_model import TopicModel
 from pipelines import topic_admin, topic_trends
 from pipelines.domain import ModelRef
 from pipelines.enrich import Enricher
+from pipelines.locks import ModelLocks
 from service import handlers
 from service.config import LimitsConfig
 from service.convert import interaction_from_proto
@@ -32,12 +32,12 @@ class TopicsServicer(tp_grpc.TopicsServiceServicer):
     """Topic models of one shared Enricher: list, trends, rename, merge."""
 
     def __init__(
-        self, *, enricher: Enricher, limits: LimitsConfig | None = None, lock: threading.Lock | None = None
+        self, *, enricher: Enricher, limits: LimitsConfig | None = None, lock: ModelLocks | None = None
     ) -> None:
         self.enricher = enricher
         self.limits = limits or LimitsConfig()
         # Shared with the EnrichmentService: the Enricher is not thread-safe.
-        self._lock = lock or threading.Lock()
+        self._lock = lock or ModelLocks()
 
     def ListTopics(
         self, request: tp_pb.ListTopicsRequest | UndecodableRequest, context: grpc.ServicerContext

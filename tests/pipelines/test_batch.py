@@ -12,6 +12,7 @@ from pipelines.batch import (
     Rejected,
     Row,
     checkpoint_path,
+    each,
     errors_path,
     load_checkpoint,
     run_batch,
@@ -46,7 +47,7 @@ def _run(out, rows, **kw):
         rows,
         sink=JsonlSink(out, _encode),
         fingerprint="job-1",
-        enrich=kw.pop("enrich", _enrich),
+        enrich_many=each(kw.pop("enrich", _enrich)),
         chunk_size=kw.pop("chunk_size", 4),
         progress=False,
         **kw,
@@ -97,9 +98,16 @@ def test_another_job_on_the_same_output_is_refused_unless_overwrite(tmp_path):
     out = tmp_path / "out.jsonl"
     _run(out, _rows(5))
     with pytest.raises(CheckpointMismatchError, match="belongs to another job"):
-        run_batch(_rows(6), sink=JsonlSink(out, _encode), fingerprint="job-2", enrich=_enrich, progress=False)
+        run_batch(
+            _rows(6), sink=JsonlSink(out, _encode), fingerprint="job-2", enrich_many=each(_enrich), progress=False
+        )
     summary = run_batch(
-        _rows(6), sink=JsonlSink(out, _encode), fingerprint="job-2", enrich=_enrich, progress=False, overwrite=True
+        _rows(6),
+        sink=JsonlSink(out, _encode),
+        fingerprint="job-2",
+        enrich_many=each(_enrich),
+        progress=False,
+        overwrite=True,
     )
     assert summary.enriched == 6 and _ids(out) == [f"t{i}" for i in range(6)]
 

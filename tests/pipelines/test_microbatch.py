@@ -72,15 +72,69 @@ def test_a_full_queue_refuses_new_calls_instead_of_growing():
     enrich = SlowEnrich()
     enrich.gate.clear()  # the encoder is busy: calls pile up
     batcher = MicroBatcher(enrich=enrich, config=MicroBatchConfig(max_batch=2, max_wait_ms=0, max_queue=4))
-    pool = ThreadPoolExecutor(4)
-    running = [pool.submit(batcher.submit, c, EnrichOptions()) for c in _calls(3)]  # one in flight, two waiting
-    assert enrich.entered.wait(5)  # the first call is in flight, so the other two can only wait
+    pool = ThreadPoolExecutor(8)
     pause = threading.Event()
-    while batcher._waiting < 4 and not pause.wait(0.01):
-        pass
+
+    def settle(waiting: int) -> None:
+        for _ in range(500):
+            if batcher._waiting == waiting:
+                return
+            pause.wait(0.01)
+        raise AssertionError(f"{batcher._waiting} interactions waiting, expected {waiting}")
+
+    # Three calls fill the pipeline: one finishing, one prepared and handed over, one prepared and
+    # waiting to be handed over. The next two wait in the queue: 4 interactions, max_queue.
+    running = []
+    for call in _calls(3):
+        running.append(pool.submit(batcher.submit, call, EnrichOptions()))
+        settle(0)
+    assert enrich.entered.wait(5)
+    running += [pool.submit(batcher.submit, call, EnrichOptions()) for call in _calls(2, "q")]
+    settle(4)
     with pytest.raises(OverloadedError, match="max_queue 4"):
         batcher.submit(_calls(1, "late")[0], EnrichOptions())
     enrich.gate.set()
     assert all(len(f.result(5)) == 2 for f in running)
     pool.shutdown()
     batcher.close()
+
+
+def test_a_batch_is_prepared_while_the_previous_one_finishes():
+    """Two stages under two locks: batch 2's prepare runs while batch 1's finish holds its lock."""
+    finishing, prepared_meanwhile = threading.Event(), threading.Event()
+    finish_lock = threading.Lock()
+
+    def prepare(interactions, options):
+        if finishing.is_set():
+            prepared_meanwhile.set()
+        return interactions
+
+    def finish(interactions):
+        if interactions[0].id.startswith("first"):
+            finishing.set()
+            assert prepared_meanwhile.wait(10)  # would time out if the stages ran in turn
+        return [EnrichedInteraction(i.id, LanguageInfo("en", 1.0, "", True)) for i in interactions]
+
+    batcher = MicroBatcher(
+        prepare=prepare, finish=finish, config=MicroBatchConfig(max_wait_ms=0), finish_lock=finish_lock
+    )
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(batcher.submit, _calls(1, "first")[0], EnrichOptions())
+        assert finishing.wait(5)
+        second = pool.submit(batcher.submit, _calls(1, "second")[0], EnrichOptions())
+        assert [r.interaction_id for r in first.result(10)] == ["first0-0", "first0-1"]
+        assert [r.interaction_id for r in second.result(10)] == ["second0-0", "second0-1"]
+    assert batcher.batches == 2
+    batcher.close()
+
+
+def test_model_locks_hold_both_models_or_one():
+    from pipelines.locks import ModelLocks
+
+    locks = ModelLocks()
+    with locks:
+        assert locks.nlp.locked() and locks.encoder.locked()
+    assert not locks.nlp.locked() and not locks.encoder.locked()
+    with locks.encoder:  # the finishing stage: the parse lock stays free for the next batch
+        assert locks.nlp.acquire(blocking=False)
+        locks.nlp.release()

@@ -73,7 +73,7 @@ def test_the_ray_engine_gives_the_local_engines_results(tmp_path):
         read_rows([src], settings.limits),
         sink=ParquetSink(local_out),
         fingerprint=fingerprint([src], options, engine.model_ids),
-        enrich=engine.enrich,
+        enrich_many=engine.enrich_many,
         chunk_size=4,
         progress=False,
     )

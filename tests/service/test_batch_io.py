@@ -119,7 +119,7 @@ def _interrupted_after(chunks: int, enrich):
 
 
 def test_parquet_output_is_a_row_per_input_row_and_resumes_exactly_once(tmp_path, fake_models):
-    from pipelines.batch import run_batch
+    from pipelines.batch import each, run_batch
     from service.batch_io import RESULT_COLUMNS, ParquetSink, fingerprint
 
     rows = [{"id": f"t{i}", "text": f"the parcel arrived late, attempt {i}"} for i in range(10)]
@@ -132,7 +132,7 @@ def test_parquet_output_is_a_row_per_input_row_and_resumes_exactly_once(tmp_path
             read_rows([src], LIMITS),
             sink=ParquetSink(out),
             fingerprint=fingerprint([src], EnrichOptions(), ["m"]),
-            enrich=enrich,
+            enrich_many=each(enrich),
             chunk_size=3,
             progress=False,
         )
