@@ -1,11 +1,18 @@
-"""Benchmark: in-process enrichment throughput, encoder passes per text, resident memory.
+"""Benchmark: enrichment throughput in-process, over gRPC and as a batch job, side by side, in one run.
 
-    python -m eval.bench_enrich [--n 2000] [--datasets ../shared/datasets] [--server] [--backend B ...] [--naive]
+    python -m eval.bench_enrich                      # everything (`make bench`), ~10 minutes on 2 cores
+    python -m eval.bench_enrich --only in-process    # parts: in-process, naive, server, batch
+    python -m eval.bench_enrich --backend onnx-int8 --server-backend onnx-int8 --batch-n 100000
 
 Texts are the first N Banking77 training utterances when the datasets folder is
 there (short customer texts, ~12 words), else a built-in set of varied templates.
-With ``--server`` it also starts ``journeymine serve`` in a subprocess and reports
-the server's resident memory after it has enriched the same texts over gRPC.
+
+- in-process: full enrichment (every signal) per encoder backend, through ``Enricher.enrich_batches``
+  (what the batch job runs), and the same through plain ``enrich`` calls one batch at a time;
+- naive: the three-pass stack below, on the same texts;
+- server: ``journeymine serve`` in a subprocess: start to health SERVING, resident memory, texts/s with
+  1, 4 and 16 clients sending one text per call, single-text latency p50/p99 at 8 clients;
+- batch: ``journeymine enrich`` in a subprocess over ``--batch-n`` texts (cycled), end to end.
 
 ``--naive`` also times the stack a user would assemble without journeymine, on the same texts:
 a sentiment classifier, a separate intent classifier and ``BERTopic.transform``, each encoding
@@ -73,18 +80,23 @@ def bench_in_process(texts: list[str], backend: str = "torch") -> dict[str, floa
     load_s = time.perf_counter() - t0
     interactions = [Interaction(id=str(i), content=PlainText(t)) for i, t in enumerate(texts)]
     enricher.enrich(interactions[:64])  # warm-up: first-call allocations, spaCy/torch lazy init
+    batches = [interactions[i : i + 64] for i in range(0, len(interactions), 64)]
     encoder = enricher.encoder
     before = getattr(encoder, "texts_encoded", 0)
     t0 = time.perf_counter()
-    batch = 64
-    for i in range(0, len(interactions), batch):
-        enricher.enrich(interactions[i : i + batch])
-    elapsed = time.perf_counter() - t0
+    for _ in enricher.enrich_batches(batches):
+        pass
+    pipelined = time.perf_counter() - t0
     encoded = getattr(encoder, "texts_encoded", 0) - before
+    t0 = time.perf_counter()
+    for batch in batches:
+        enricher.enrich(batch)
+    one_at_a_time = time.perf_counter() - t0
     return {
         "texts": len(texts),
-        "seconds": round(elapsed, 2),
-        "texts_per_s": round(len(texts) / elapsed, 1),
+        "seconds": round(pipelined, 2),
+        "texts_per_s": round(len(texts) / pipelined, 1),
+        "texts_per_s_unpipelined": round(len(texts) / one_at_a_time, 1),
         "encoder_passes_per_text": round(encoded / len(texts), 3),
         "model_load_s": round(load_s, 1),
         "rss_mib": round(rss_mib(), 0),
@@ -119,7 +131,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def bench_server(texts: list[str]) -> dict[str, float]:
+def _serve(port: int, backend: str, stdout: Any = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+    exe = Path(sys.executable).with_name("journeymine")
+    env = {**os.environ, "JOURNEYMINE_MODELS__ENCODER__BACKEND": backend}
+    return subprocess.Popen([str(exe), "serve", "--port", str(port)], stdout=stdout, env=env)
+
+
+def bench_server(texts: list[str], backend: str) -> dict[str, Any]:
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -128,9 +146,8 @@ def bench_server(texts: list[str]) -> dict[str, float]:
     from journeymine.v1 import interaction_pb2
 
     port = _free_port()
-    exe = Path(sys.executable).with_name("journeymine")
     t0 = time.perf_counter()
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], stdout=subprocess.DEVNULL)
+    proc = _serve(port, backend)
     try:
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         health = health_pb2_grpc.HealthStub(channel)
@@ -144,10 +161,11 @@ def bench_server(texts: list[str]) -> dict[str, float]:
                 pass
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise RuntimeError("server did not become SERVING")
-            time.sleep(0.2)
+            time.sleep(0.05)
         ready_s = time.perf_counter() - t0
         stub = pb_grpc.EnrichmentServiceStub(channel)
         rss_idle = rss_mib(proc.pid)
+        _concurrent(stub, texts[:64], 4)  # warm-up
         t0 = time.perf_counter()
         for i in range(0, len(texts), 64):
             request = pb.EnrichRequest(
@@ -158,7 +176,8 @@ def bench_server(texts: list[str]) -> dict[str, float]:
             )
             stub.Enrich(request, timeout=120)
         elapsed = time.perf_counter() - t0
-        report: dict[str, float] = {
+        report: dict[str, Any] = {
+            "backend": backend,
             "start_to_serving_s": round(ready_s, 1),
             "grpc_texts_per_s_1_client_batches_of_64": round(len(texts) / elapsed, 1),
             "server_rss_idle_mib": round(rss_idle, 0),
@@ -175,6 +194,38 @@ def bench_server(texts: list[str]) -> dict[str, float]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def bench_batch(texts: list[str], n: int, backend: str) -> dict[str, Any]:
+    """``journeymine enrich`` over ``n`` texts (the bench texts, cycled, each row its own id), end to end."""
+    import tempfile
+
+    exe = Path(sys.executable).with_name("journeymine")
+    env = {**os.environ, "JOURNEYMINE_MODELS__ENCODER__BACKEND": backend}
+    with tempfile.TemporaryDirectory(prefix="jm-bench-batch-") as tmp:
+        src, out = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
+        with src.open("w", encoding="utf-8") as f:
+            for i in range(n):
+                f.write(json.dumps({"id": f"r{i}", "text": texts[i % len(texts)]}) + "\n")
+        t0 = time.perf_counter()
+        done = subprocess.run(
+            [str(exe), "enrich", "--in", str(src), "--out", str(out), "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        wall = time.perf_counter() - t0
+        summary = json.loads(done.stdout)
+        lines = sum(1 for _ in out.open("rb"))
+    return {
+        "backend": backend,
+        "rows": n,
+        "rows_written": lines,
+        "texts_per_s_enriching": round(summary["rows_per_s"], 1),
+        "wall_s_incl_model_load": round(wall, 1),
+        "texts_per_s_wall": round(n / wall, 1),
+    }
 
 
 def _concurrent(stub: Any, texts: list[str], clients: int) -> tuple[float, list[float]]:
@@ -204,32 +255,97 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
+PARTS = ("in-process", "naive", "server", "batch")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=2000, help="number of texts (default 2000)")
     default_datasets = Path(os.environ.get("JOURNEYMINE_DATASETS", "../shared/datasets"))
     parser.add_argument("--datasets", type=Path, default=default_datasets, help="where banking77/ lives")
-    parser.add_argument("--server", action="store_true", help="also measure a real server over gRPC")
+    parser.add_argument("--only", action="append", choices=PARTS, help="run only these parts (repeatable)")
     parser.add_argument(
-        "--backend", action="append", choices=["torch", "onnx", "onnx-int8"], help="encoder backend(s) (default torch)"
+        "--backend",
+        action="append",
+        choices=["torch", "onnx", "onnx-int8"],
+        help="in-process encoder backend(s) (default: all three)",
     )
-    parser.add_argument("--naive", action="store_true", help="also time the naive three-pass stack")
+    parser.add_argument("--server-backend", default="onnx-int8", help="the server's and batch job's backend")
+    parser.add_argument("--batch-n", type=int, default=20_000, help="rows for the batch job (default 20000)")
     args = parser.parse_args(argv)
+    parts = set(args.only or PARTS)
     texts, source = load_texts(args.n, args.datasets)
-    report: dict[str, object] = {"data": source, "cpu_count": os.cpu_count()}
-    backends = args.backend or ["torch"]
-    for backend in backends:
-        key = "in_process" if backend == "torch" else f"in_process_{backend}"
-        report[key] = bench_in_process(texts, backend)
-    if args.naive:
-        report["naive_three_pass"] = naive = bench_naive(texts)
-        full = report.get("in_process")
-        if isinstance(full, dict):
-            report["full_over_naive"] = round(full["texts_per_s"] / naive["texts_per_s"], 2)
-    if args.server:
-        report["server"] = bench_server(texts)
+    report: dict[str, Any] = {"data": source, "cpu_count": os.cpu_count()}
+    if "in-process" in parts:
+        for backend in args.backend or ["torch", "onnx", "onnx-int8"]:
+            report[f"in_process_{backend}"] = bench_in_process(texts, backend)
+    if "naive" in parts:
+        report["naive_three_pass"] = bench_naive(texts)
+    if "server" in parts:
+        report["server"] = bench_server(texts, args.server_backend)
+    if "batch" in parts:
+        report["batch"] = bench_batch(texts, args.batch_n, args.server_backend)
+    report["ratios"] = ratios(report, args.server_backend)
     print(json.dumps(report, indent=2))
+    sys.stderr.write(side_by_side(report) + "\n")
     return 0
+
+
+def ratios(report: dict[str, Any], served: str) -> dict[str, float]:
+    """The issue's bars as ratios of the figures measured in this run (those it has)."""
+    rate = {k.removeprefix("in_process_"): v["texts_per_s"] for k, v in report.items() if k.startswith("in_process_")}
+    fp32 = max((rate[b] for b in ("torch", "onnx") if b in rate), default=None)
+    out: dict[str, float] = {}
+    naive = report.get("naive_three_pass", {}).get("texts_per_s")
+    if naive and fp32:
+        out["fp32_full_over_naive"] = round(fp32 / naive, 2)
+    if naive and "onnx-int8" in rate:
+        out["int8_full_over_naive"] = round(rate["onnx-int8"] / naive, 2)
+    if fp32 and "onnx-int8" in rate:
+        out["int8_over_fp32"] = round(rate["onnx-int8"] / fp32, 2)
+    server, batch = report.get("server"), report.get("batch")
+    if server and served in rate:
+        out["grpc_16_clients_over_in_process"] = round(
+            server["grpc_texts_per_s_16_clients_single_text"] / rate[served], 2
+        )
+    if batch and served in rate:
+        out["batch_over_in_process"] = round(batch["texts_per_s_enriching"] / rate[served], 2)
+    return out
+
+
+def side_by_side(report: dict[str, Any]) -> str:
+    """The headline figures as a table (stderr; stdout keeps the one JSON object)."""
+    rows = [("data", report["data"])]
+    for key, value in report.items():
+        if key.startswith("in_process_"):
+            rows.append(
+                (
+                    f"in-process {key.removeprefix('in_process_')} texts/s (unpipelined)",
+                    f"{value['texts_per_s']} ({value['texts_per_s_unpipelined']})",
+                )
+            )
+    if "naive_three_pass" in report:
+        rows.append(("naive three-pass stack texts/s", report["naive_three_pass"]["texts_per_s"]))
+    server = report.get("server")
+    if server:
+        rows += [
+            (
+                f"gRPC ({server['backend']}) texts/s at 1 / 4 / 16 clients",
+                " / ".join(str(server[f"grpc_texts_per_s_{c}_clients_single_text"]) for c in (1, 4, 16)),
+            ),
+            (
+                "single text at 8 clients p50 / p99 ms",
+                f"{server['single_text_latency_ms_8_clients_p50']} / {server['single_text_latency_ms_8_clients_p99']}",
+            ),
+            ("start to SERVING s", server["start_to_serving_s"]),
+            ("server resident MiB idle / after", f"{server['server_rss_idle_mib']} / {server['server_rss_after_mib']}"),
+        ]
+    batch = report.get("batch")
+    if batch:
+        rows.append((f"batch job ({batch['backend']}) {batch['rows']} rows texts/s", batch["texts_per_s_enriching"]))
+    rows += [(name, value) for name, value in report.get("ratios", {}).items()]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 
 
 if __name__ == "__main__":

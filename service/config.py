@@ -34,8 +34,9 @@ class ServerConfig(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(50051, ge=0, le=65535)
-    # Worker threads handling RPCs; model work is serialised behind one lock.
-    max_workers: int = Field(8, ge=1)
+    # Worker threads handling RPCs. A unary Enrich call holds one while it waits for its micro-batch, so
+    # this caps how many concurrent callers can share a batch; model work itself is serialised by its locks.
+    max_workers: int = Field(32, ge=1)
     # gRPC message size cap in both directions.
     max_message_bytes: int = Field(16 * 1024 * 1024, ge=1024)
     # Seconds in-flight calls get to finish on shutdown.
