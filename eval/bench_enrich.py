@@ -36,6 +36,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from models.encoder import EncoderConfig
+
 SUBJECTS = ["my card", "the app", "my refund", "the delivery", "your agent", "the invoice", "my account", "the router"]
 PREDICATES = [
     "still has not arrived after two weeks",
@@ -270,7 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         choices=["torch", "onnx", "onnx-int8"],
         help="in-process encoder backend(s) (default: all three)",
     )
-    parser.add_argument("--server-backend", default="onnx-int8", help="the server's and batch job's backend")
+    parser.add_argument(
+        "--server-backend",
+        default=EncoderConfig().backend,
+        help="the server's and batch job's backend (default: the default)",
+    )
     parser.add_argument("--batch-n", type=int, default=20_000, help="rows for the batch job (default 20000)")
     args = parser.parse_args(argv)
     parts = set(args.only or PARTS)

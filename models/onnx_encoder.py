@@ -126,6 +126,8 @@ class OnnxEncoder:
         options = ort.SessionOptions()
         if self.config.threads > 0:
             options.intra_op_num_threads = self.config.threads
+        if not self.config.onnx_spinning:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.backend = "onnx-int8" if int8 else "onnx"

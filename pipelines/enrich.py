@@ -44,9 +44,10 @@ from pipelines.domain import (
     Transcript,
     TurnSignals,
 )
-from pipelines.entities import entities_of
+from pipelines.entities import entities_from
 from pipelines.intent import IntentStage
 from pipelines.language import LanguageConfig, LanguageDetector
+from pipelines.parsing import InProcessParser, Parser
 from pipelines.pipelined import pipelined
 from pipelines.segment import Part, parts_of
 from pipelines.sentiment import SentimentConfig, SentimentStage, word_weight
@@ -63,6 +64,9 @@ class EnrichConfig(BaseModel):
     max_part_chars: int = 1000
     # spaCy batch size for parsing parts.
     parse_batch_size: int = 64
+    # Run spaCy in a child process (pipelines/parsing.py), so a batch's parse overlaps the previous batch's
+    # encoder pass on another core. Off on one-core hosts, where there is nothing to overlap with.
+    parse_in_subprocess: bool = True
 
 
 @dataclass
@@ -117,12 +121,15 @@ class Enricher:
         nlp_model: ModelRef,
         language: LanguageDetector | None = None,
         config: EnrichConfig | None = None,
+        parser: Parser | None = None,
     ) -> None:
         self.config = config or EnrichConfig()
         self.encoder = encoder
         self.registry = registry
-        self.nlp = nlp
+        self.nlp = nlp  # this process's pipeline (PII redaction uses it too)
         self.nlp_model = nlp_model
+        # Where the parse runs: ``nlp`` here, or the same pipeline in a child process (pipelines/parsing.py).
+        self.parser: Parser = parser or InProcessParser(nlp, batch_size=self.config.parse_batch_size)
         self.language = language or LanguageDetector(config=self.config.language)
         self.encoder_model = ModelRef(encoder.name, encoder.version)
         self.sentiment = SentimentStage(
@@ -232,20 +239,17 @@ class Enricher:
     def _parse(self, parts: Sequence[PartAnalysis], *, with_entities: bool) -> None:
         if not parts:
             return
-        texts = [pa.part.text for pa in parts]
-        for pa, doc in zip(parts, self.nlp.pipe(texts, batch_size=self.config.parse_batch_size), strict=True):
-            pa.sentences = []
-            for sent in doc.sents:
-                stripped = sent.text.strip()
-                if not stripped:
-                    continue
-                start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
-                span = TextSpan(pa.part.part, pa.part.index, start, start + len(stripped))
-                pa.sentences.append((span, stripped))
+        parsed = self.parser.parse([pa.part.text for pa in parts], with_entities=with_entities)
+        for pa, result in zip(parts, parsed, strict=True):
+            part, text = pa.part, pa.part.text
+            pa.sentences = [(TextSpan(part.part, part.index, s, e), text[s:e]) for s, e in result.sentences]
             if not pa.sentences:  # whitespace-only parts are filtered earlier; keep one span regardless
-                span = TextSpan(pa.part.part, pa.part.index, 0, len(pa.part.text))
-                pa.sentences = [(span, pa.part.text.strip())]
-            pa.entities = entities_of(doc, pa.part, self.nlp_model) if with_entities else []
+                pa.sentences = [(TextSpan(part.part, part.index, 0, len(text)), text.strip())]
+            pa.entities = entities_from(list(result.entities), part, self.nlp_model)
+
+    def close(self) -> None:
+        """Stop the parser process, if there is one."""
+        self.parser.close()
 
     # --- roll-ups ------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from models.nlp import NLP_VERSION, load_nlp
 from models.registry import ARTIFACTS_DIR, USER, ModelRegistry, ModelSpec
 from pipelines.domain import ModelCatalog, ModelInfo, ModelRef, TaxonomyInfo, TopicModelInfo
 from pipelines.enrich import EnrichConfig, Enricher
+from pipelines.parsing import SubprocessParser
 
 log = logging.getLogger(__name__)
 
@@ -52,19 +54,37 @@ def build_enricher(
     Args:
         user_dir: the user model folder (``<data_dir>/models``); its models load on first use.
     """
-    encoder = encoder or build_encoder(encoder_config)
-    registry = ModelRegistry(
-        artifacts_dir=artifacts_dir or ARTIFACTS_DIR, user_dir=user_dir, encoder_id=encoder_id(encoder)
-    )
-    registry.load_all()
-    nlp, nlp_name = load_nlp()
+    config = config or EnrichConfig()
+    # The parser process loads spaCy on another core while this one loads the encoder and heads.
+    parser = SubprocessParser(batch_size=config.parse_batch_size) if _parse_in_subprocess(config) else None
+    try:
+        encoder = encoder or build_encoder(encoder_config)
+        registry = ModelRegistry(
+            artifacts_dir=artifacts_dir or ARTIFACTS_DIR, user_dir=user_dir, encoder_id=encoder_id(encoder)
+        )
+        registry.load_all()
+        nlp, nlp_name = load_nlp()
+        if parser is not None and parser.wait_ready() != nlp_name:
+            raise ModelNotLoadedError(
+                f"the parser process loaded {parser.model_name}, this process {nlp_name}: reinstall the spaCy "
+                "package so both load the same pipeline"
+            )
+    except BaseException:
+        if parser is not None:
+            parser.close()
+        raise
     return Enricher(
         encoder=encoder,
         registry=registry,
         nlp=nlp,
         nlp_model=ModelRef(nlp_name, NLP_VERSION),
         config=config,
+        parser=parser,
     )
+
+
+def _parse_in_subprocess(config: EnrichConfig) -> bool:
+    return config.parse_in_subprocess and (os.cpu_count() or 1) > 1
 
 
 def catalog(enricher: Enricher) -> ModelCatalog:

@@ -44,7 +44,7 @@ def test_serve_flags_override_env_and_file(tmp_path, monkeypatch, captured_setti
 def test_serve_defaults(captured_settings):
     assert cli.main(["serve", "--port", "0", "--host", "::1"]) == 0
     assert (captured_settings[0].server.port, captured_settings[0].server.host) == (0, "::1")
-    assert captured_settings[0].server.max_workers == 8
+    assert captured_settings[0].server.max_workers == 32
 
 
 @pytest.mark.parametrize(
