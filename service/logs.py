@@ -109,8 +109,8 @@ class TextFormatter(logging.Formatter):
         head = found["type"] + (f": {found['message']}" if "message" in found else "")
         return "\n".join([head, *(f"  {frame}" for frame in found["stack"])])
 
-    def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        line = super().formatMessage(record)
         request_id = _request_id.get()
         return f"{line} [request {request_id}]" if request_id else line
 
@@ -134,3 +134,4 @@ def configure_logging(level: str, *, json_lines: bool, config: LoggingConfig | N
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    logging.captureWarnings(True)  # library warnings become log records too: one format on stderr

@@ -93,3 +93,9 @@ def start_metrics_server(config: MetricsConfig) -> tuple[Any, int] | None:
         return None
     server, _thread = start_http_server(config.port, addr=config.host)
     return server, int(server.server_port)
+
+
+def stop_metrics_server(server: Any) -> None:
+    """Stop serving /metrics and close the listening socket."""
+    server.shutdown()
+    server.server_close()

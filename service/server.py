@@ -68,9 +68,11 @@ class Security:
     def describe(self) -> str:
         """How the server is secured, for the start line."""
         if self.credentials is None and self.tokens is None:
-            return "insecure local mode: plaintext, no auth"
-        transport = ("mutual TLS" if self.mutual_tls else "TLS") if self.credentials is not None else "PLAINTEXT"
-        auth = f"bearer tokens ({self.token_count} configured)" if self.tokens is not None else "NO AUTH"
+            return "INSECURE local mode: plaintext, no auth"
+        transport = "INSECURE: plaintext"
+        if self.credentials is not None:
+            transport = "mutual TLS" if self.mutual_tls else "TLS"
+        auth = f"bearer tokens ({self.token_count} configured)" if self.tokens is not None else "INSECURE: no auth"
         return f"{transport}, {auth}"
 
 
@@ -198,10 +200,11 @@ def serve(settings: Settings) -> None:
     security = build_security(settings)  # a bad TLS or tokens file fails before minutes of model loading
     if security.tokens is None or security.credentials is None:
         log.warning(
-            "%s: %s; set tls.cert_file/tls.key_file and auth.tokens_file before this port is reachable "
-            "by anyone but you (README, Security)",
-            "INSECURE" if security.tokens is None and security.credentials is None else "PARTLY INSECURE",
+            "%s: whoever reaches %s:%d can read and write customer data; set tls.cert_file, tls.key_file and "
+            "auth.tokens_file before anyone but you can reach it (README: Security)",
             security.describe(),
+            settings.server.host,
+            settings.server.port,
         )
     enricher = build_configured_enricher(settings)
     health_servicer = health.HealthServicer()
@@ -249,5 +252,5 @@ def serve(settings: Settings) -> None:
     server.wait_for_termination()
     journeys.store.close()
     if exporter is not None:
-        exporter[0].shutdown()
+        metrics.stop_metrics_server(exporter[0])
     log.info("journeymine stopped")
