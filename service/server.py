@@ -200,11 +200,10 @@ def serve(settings: Settings) -> None:
     security = build_security(settings)  # a bad TLS or tokens file fails before minutes of model loading
     if security.tokens is None or security.credentials is None:
         log.warning(
-            "%s: whoever reaches %s:%d can read and write customer data; set tls.cert_file, tls.key_file and "
-            "auth.tokens_file before anyone but you can reach it (README: Security)",
+            "%s: whoever reaches this server (host %s) can read and write customer data; set tls.cert_file, "
+            "tls.key_file and auth.tokens_file before anyone but you can reach it (README: Security)",
             security.describe(),
             settings.server.host,
-            settings.server.port,
         )
     enricher = build_configured_enricher(settings)
     health_servicer = health.HealthServicer()

@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from eval.server_process import REPO
 from journeymine.v1 import interaction_pb2 as ix_pb
 from journeymine.v1 import journey_service_pb2 as jr_pb
 from journeymine.v1 import journey_service_pb2_grpc as jr_grpc
@@ -28,7 +29,6 @@ from service.config import JourneyConfig, ServerConfig, Settings
 from tests.pg_server import postgres_url  # noqa: F401  (session fixture, found by name)
 from tests.pipelines.test_journey_store import _fresh_pg_database
 from tests.service.conftest import TEST_LIMITS
-from tests.service.server_process import REPO
 
 # --- a missing or corrupt model artifact: the server refuses to start, naming the file ------------------
 

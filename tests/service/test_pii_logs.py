@@ -9,12 +9,12 @@ import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from eval.server_process import served
 from journeymine.v1 import enrichment_service_pb2 as svc_pb
 from journeymine.v1 import enrichment_service_pb2_grpc as svc_grpc
 from journeymine.v1 import interaction_pb2 as ix_pb
 from journeymine.v1 import journey_service_pb2 as jr_pb
 from journeymine.v1 import journey_service_pb2_grpc as jr_grpc
-from tests.service.server_process import served
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,5 @@
-"""`journeymine serve` in a child process, its stderr (the JSON log) in a file: for tests that need the real thing."""
+"""`journeymine serve` in a child process, its stderr (the JSON log) in a file: for load tests and tests
+that need the real thing."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 240  # model loading on a busy 2-core machine
 
 
@@ -52,3 +53,13 @@ def served(log_path: Path, env: dict[str, str] | None = None, *args: str) -> Ite
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def rss_kib(pid: int) -> tuple[int, int]:
+    """(resident set size now, its peak so far) of process ``pid`` in KiB, from /proc (Linux)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0])
+    return fields["VmRSS"], fields["VmHWM"]
