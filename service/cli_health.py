@@ -3,6 +3,7 @@
     journeymine health                                   # 127.0.0.1:<server.port>, plaintext
     journeymine health --address 10.0.0.5:50051 --service journeymine.v1.JourneyService
     journeymine health --ca-file ca.crt                  # the server uses TLS; verify it against this CA
+    journeymine health --server-name api.example.com     # the certificate's name, when not the address's host
 
 Exit status 0 when the server answers SERVING, 1 otherwise (NOT_SERVING, unreachable, timed out).
 Health needs no token. With ``tls.cert_file`` set, the check speaks TLS (trusting ``--ca-file``, or
@@ -31,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--ca-file", type=Path, help="CA that signed the server's certificate (TLS)")
     p.add_argument("--cert-file", type=Path, help="client certificate (mutual TLS)")
     p.add_argument("--key-file", type=Path, help="client key (mutual TLS)")
+    p.add_argument("--server-name", help="the name the server's certificate carries, when not the address's host")
     p.add_argument("--config", type=Path, metavar="FILE", help="TOML settings file (overrides JOURNEYMINE_CONFIG)")
     p.set_defaults(handler=run, overrides=lambda args: {})
 
@@ -47,7 +49,8 @@ def _channel(args: argparse.Namespace, settings: Settings, address: str) -> grpc
         private_key=key.read_bytes() if key else None,
         certificate_chain=cert.read_bytes() if cert else None,
     )
-    return grpc.secure_channel(address, credentials)
+    options = [("grpc.ssl_target_name_override", args.server_name)] if args.server_name else []
+    return grpc.secure_channel(address, credentials, options=options)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -301,3 +301,15 @@ def test_mutual_tls_admits_only_clients_with_a_certificate_from_the_ca(mtls_port
         with _tls_channel(mtls_port, ca, client) as channel, pytest.raises(grpc.RpcError) as err:
             health_pb2_grpc.HealthStub(channel).Check(request, timeout=5)
         assert err.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+@pytest.mark.slow
+def test_the_health_command_speaks_tls_without_a_token(tls_port, pki, capsys):
+    from service import cli
+
+    ca, _ = pki
+    address = f"127.0.0.1:{tls_port}"
+    assert cli.main(["health", "--address", address, "--ca-file", str(ca.pem.cert), "--server-name", "localhost"]) == 0
+    assert capsys.readouterr().out.strip() == f"{address}: SERVING"
+    assert cli.main(["health", "--address", address, "--timeout", "2"]) == 1  # plaintext against TLS
+    assert "UNAVAILABLE" in capsys.readouterr().err

@@ -143,3 +143,17 @@ def test_streams_must_leave_workers_for_other_calls(captured_settings, capsys):
     assert "limits.max_concurrent_streams (4) + limits.max_alert_watchers (2) must be below server.max_workers (4)" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.slow
+def test_health_exits_0_for_a_serving_server_and_1_for_none(server_port, capsys):
+    import socket
+
+    assert cli.main(["health", "--address", f"127.0.0.1:{server_port}"]) == 0
+    assert capsys.readouterr().out.strip() == f"127.0.0.1:{server_port}: SERVING"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        free = s.getsockname()[1]
+    assert cli.main(["health", "--address", f"127.0.0.1:{free}", "--timeout", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "UNAVAILABLE" in err or "DEADLINE_EXCEEDED" in err
