@@ -84,14 +84,24 @@ def observe_queue(depth: Callable[[], int]) -> None:
     QUEUE_DEPTH.set_function(depth)
 
 
+class MetricsBindError(RuntimeError):
+    """The metrics endpoint cannot listen on its configured address."""
+
+
 def start_metrics_server(config: MetricsConfig) -> tuple[Any, int] | None:
     """Serve /metrics on ``config.host:config.port``; None when no port is configured.
 
-    Returns the HTTP server and its thread's port (0 in the config picks a free one).
+    Returns the HTTP server and its port (0 in the config picks a free one).
     """
     if config.port is None:
         return None
-    server, _thread = start_http_server(config.port, addr=config.host)
+    try:
+        server, _thread = start_http_server(config.port, addr=config.host)
+    except OSError as exc:
+        raise MetricsBindError(
+            f"metrics cannot listen on {config.host}:{config.port} ({exc.strerror}); choose another metrics.port "
+            "(JOURNEYMINE_METRICS__PORT) or leave it unset to turn the endpoint off"
+        ) from exc
     return server, int(server.server_port)
 
 

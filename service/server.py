@@ -75,9 +75,17 @@ class Security:
         auth = f"bearer tokens ({self.token_count} configured)" if self.tokens is not None else "INSECURE: no auth"
         return f"{transport}, {auth}"
 
+    def exposure(self) -> str:
+        """What an attacker on the network gets from this configuration; empty when TLS and auth are both on."""
+        if self.tokens is None:
+            return "whoever can connect can read and write customer data"
+        if self.credentials is None:
+            return "tokens and customer data cross the network in plaintext"
+        return ""
+
 
 # Start-up problems the operator can fix; `journeymine serve` reports them without a traceback.
-STARTUP_ERRORS = (TokenFileError, TlsFileError)
+STARTUP_ERRORS = (TokenFileError, TlsFileError, metrics.MetricsBindError)
 
 
 def build_security(settings: Settings) -> Security:
@@ -198,11 +206,13 @@ def serve(settings: Settings) -> None:
     """Load the models, serve until SIGTERM/SIGINT, then drain in-flight calls for ``grace_seconds``."""
     began = time.perf_counter()
     security = build_security(settings)  # a bad TLS or tokens file fails before minutes of model loading
-    if security.tokens is None or security.credentials is None:
+    exposure = security.exposure()
+    if exposure:
         log.warning(
-            "%s: whoever reaches this server (host %s) can read and write customer data; set tls.cert_file, "
-            "tls.key_file and auth.tokens_file before anyone but you can reach it (README: Security)",
+            "%s: %s; set tls.cert_file, tls.key_file and auth.tokens_file before anyone but you can reach "
+            "this server (host %s; README: Security)",
             security.describe(),
+            exposure,
             settings.server.host,
         )
     enricher = build_configured_enricher(settings)

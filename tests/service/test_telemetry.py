@@ -219,3 +219,27 @@ def test_tracing_is_off_by_default_and_a_warning_without_opentelemetry(monkeypat
     monkeypatch.setitem(sys.modules, "opentelemetry.sdk.trace", None)  # as if the otel extra were not installed
     assert build_tracer(TracingConfig(enabled=True)) is None
     assert "pip install 'journeymine[otel]'" in caplog.text
+
+
+def test_a_taken_metrics_port_is_a_clear_start_up_error():
+    from service.metrics import MetricsBindError
+
+    started = start_metrics_server(MetricsConfig(port=0))
+    assert started is not None
+    http, port = started
+    try:
+        with pytest.raises(MetricsBindError, match=rf"metrics cannot listen on 127\.0\.0\.1:{port}.*metrics\.port"):
+            start_metrics_server(MetricsConfig(port=port))
+    finally:
+        stop_metrics_server(http)
+
+
+def test_the_start_warning_says_what_each_insecure_setting_exposes():
+    from service.server import Security
+
+    table = object()
+    assert "INSECURE local mode" in Security(None, None).describe()
+    assert "whoever can connect" in Security(None, None).exposure()
+    assert "plaintext" in Security(None, table, 2).exposure()  # type: ignore[arg-type]
+    assert Security(object(), table, 2).exposure() == ""  # type: ignore[arg-type]
+    assert Security(object(), table, 2, mutual_tls=True).describe() == "mutual TLS, bearer tokens (2 configured)"  # type: ignore[arg-type]
