@@ -324,3 +324,26 @@ def test_the_health_command_speaks_tls_without_a_token(tls_port, pki, capsys):
     assert capsys.readouterr().out.strip() == f"{address}: SERVING"
     assert cli.main(["health", "--address", address, "--timeout", "2"]) == 1  # plaintext against TLS
     assert "UNAVAILABLE" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_fuzzed_authorization_headers_are_only_ever_unauthenticated(tls_port, pki):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    ca, _ = pki
+    printable = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=80)
+    headers = st.one_of(
+        printable, printable.map(lambda t: f"Bearer {t}"), st.just(f"Bearer {READER[:-1]}"), st.just("Bearer")
+    )
+    with _tls_channel(tls_port, ca) as channel:
+        journeys = jr_grpc.JourneyServiceStub(channel)
+
+        @settings(max_examples=60, deadline=None, derandomize=True, database=None)
+        @given(header=headers)
+        def run(header: str) -> None:
+            with pytest.raises(grpc.RpcError) as err:
+                journeys.ListAlerts(jr_pb.ListAlertsRequest(), metadata=(("authorization", header),), timeout=10)
+            assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED, header
+
+        run()
