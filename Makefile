@@ -10,7 +10,7 @@ PORT   ?= 50051
 DATASETS ?= ../shared/datasets
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads fit-topics bench bench-topics bench-journeys clean
+.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads fit-topics bench bench-topics bench-journeys load-test clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ bench-topics: $(STAMP) ## topic fit on ~45k texts, refit id stability, assignmen
 
 bench-journeys: $(STAMP) ## 1M structured touchpoints into SQLite: ingest/s, GetCustomerScore and GetJourney latency
 	$(PY) -m eval.bench_journeys
+
+load-test: $(STAMP) ## a real server at twice its measured capacity for 3 minutes: codes, accepted vs stored, memory
+	$(PY) -m eval.load_test --duration 180
 
 clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .cache

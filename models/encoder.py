@@ -9,6 +9,7 @@ the adapter is a few MB in the repo and costs nothing at inference.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -99,7 +100,12 @@ class SentenceTransformerEncoder:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-        self._model = SentenceTransformer(str(path), device="cpu")
+        try:
+            self._model = SentenceTransformer(str(path), device="cpu")
+        except Exception as exc:  # a damaged install: name the folder rather than show a library traceback
+            raise ModelNotLoadedError(
+                f"encoder files under {path} unreadable: {exc!r}; reinstall: make install"
+            ) from exc
         if adapter_path is not None:
             _merge_adapter(self._model, adapter_path)
         self._model.max_seq_length = self.config.max_seq_length
@@ -123,13 +129,36 @@ class SentenceTransformerEncoder:
         return np.asarray(out, dtype=np.float32)
 
 
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
+
+
+def _check_adapter(adapter_path: Path) -> None:
+    """Both adapter files present and readable; ModelNotLoadedError names the first that is not."""
+    rebuild = (
+        "it ships with the repo, or is rebuilt by "
+        "`python -m models.training.finetune_encoder --datasets ../shared/datasets`"
+    )
+    for name in ADAPTER_FILES:
+        if not (adapter_path / name).is_file():
+            raise ModelNotLoadedError(f"encoder adapter missing under {adapter_path} ({name}); {rebuild}")
+    config_path, weights_path = (adapter_path / name for name in ADAPTER_FILES)
+    try:
+        json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelNotLoadedError(f"encoder adapter unreadable: {config_path}: {exc}; {rebuild}") from exc
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(weights_path), framework="pt") as weights:
+            for key in weights.keys():  # noqa: SIM118 - safe_open handles have keys(), no iteration
+                weights.get_slice(key)
+    except Exception as exc:  # safetensors raises its own error types for every kind of damage
+        raise ModelNotLoadedError(f"encoder adapter unreadable: {weights_path}: {exc!r}; {rebuild}") from exc
+
+
 def _merge_adapter(model: Any, adapter_path: Path) -> None:
     """Fold the LoRA adapter at ``adapter_path`` into the transformer's weights, in place."""
-    if not (adapter_path / "adapter_config.json").is_file():
-        raise ModelNotLoadedError(
-            f"encoder adapter missing under {adapter_path} (adapter_config.json); it ships with the repo, "
-            "or is rebuilt by `python -m models.training.finetune_encoder --datasets ../shared/datasets`"
-        )
+    _check_adapter(adapter_path)
     from peft import PeftModel
 
     module = model[0]

@@ -9,7 +9,10 @@ exactly one gRPC status code.
     ├── NotFoundError            unknown model/taxonomy    -> NOT_FOUND
     ├── ModelNotLoadedError      model missing or corrupt  -> FAILED_PRECONDITION
     ├── OverloadedError          queue or limit exhausted  -> RESOURCE_EXHAUSTED
-    └── StorageUnavailableError  database down             -> UNAVAILABLE
+    ├── StorageUnavailableError  database down             -> UNAVAILABLE
+    ├── DeadlineExceededError    caller's deadline passed  -> DEADLINE_EXCEEDED
+    ├── UnauthenticatedError     no or unknown token       -> UNAUTHENTICATED
+    └── PermissionDeniedError    token lacks the scope     -> PERMISSION_DENIED
 
 Anything else is a bug and becomes INTERNAL with a generic message.
 """
@@ -73,3 +76,15 @@ class OverloadedError(JourneymineError):
 
 class StorageUnavailableError(JourneymineError):
     """The journey store cannot be reached."""
+
+
+class DeadlineExceededError(JourneymineError):
+    """The caller's deadline passed before the work was done; the work was stopped."""
+
+
+class UnauthenticatedError(JourneymineError):
+    """The call carries no bearer token, or one the server does not know."""
+
+
+class PermissionDeniedError(JourneymineError):
+    """The caller's token is valid but lacks the scope the method needs."""

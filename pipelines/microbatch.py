@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.errors import OverloadedError
+from models.errors import DeadlineExceededError, OverloadedError
 from pipelines.domain import EnrichedInteraction, EnrichOptions, Interaction
 
 Enrich = Callable[[list[Interaction], EnrichOptions], list[EnrichedInteraction]]
@@ -49,7 +49,11 @@ class MicroBatchConfig(BaseModel):
 class _Call:
     interactions: list[Interaction]
     options: EnrichOptions
+    deadline: float | None = None  # time.monotonic(); past it the call is dropped, not enriched
     future: Future[list[EnrichedInteraction]] = field(default_factory=Future)
+
+    def expired(self, now: float) -> bool:
+        return self.deadline is not None and now >= self.deadline
 
 
 class MicroBatcher:
@@ -92,9 +96,20 @@ class MicroBatcher:
         self._closed = False
         self.batches = 0  # batches finished (for tests and benchmarks)
 
-    def submit(self, interactions: Sequence[Interaction], options: EnrichOptions) -> list[EnrichedInteraction]:
-        """The results of ``interactions``, in order, enriched together with whatever else is waiting."""
-        call = _Call(list(interactions), options)
+    @property
+    def waiting(self) -> int:
+        """Interactions queued and not yet taken into a batch."""
+        return self._waiting
+
+    def submit(
+        self, interactions: Sequence[Interaction], options: EnrichOptions, *, deadline: float | None = None
+    ) -> list[EnrichedInteraction]:
+        """The results of ``interactions``, in order, enriched together with whatever else is waiting.
+
+        Past ``deadline`` (``time.monotonic()``) the call raises DeadlineExceededError; if it was still
+        queued, it is dropped without being enriched.
+        """
+        call = _Call(list(interactions), options, deadline)
         with self._cond:
             if self._closed:
                 raise OverloadedError("the server is shutting down; retry against another replica")
@@ -113,7 +128,13 @@ class MicroBatcher:
                 for worker in self._workers:
                     worker.start()
             self._cond.notify_all()
-        return call.future.result()
+        timeout = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+        try:
+            return call.future.result(timeout)
+        except TimeoutError:
+            raise DeadlineExceededError(
+                "the caller's deadline passed while its interactions waited to be enriched; the work was stopped"
+            ) from None
 
     def close(self) -> None:
         """Finish what is queued, then stop the workers."""
@@ -141,6 +162,10 @@ class MicroBatcher:
     def _finish(self) -> None:
         while (item := self._prepared.get()) is not None:
             batch, prepared = item
+            now = time.monotonic()
+            if all(call.expired(now) for call in batch):  # every caller has gone: skip the encoder pass
+                _fail(batch, DeadlineExceededError("the caller's deadline passed before enrichment finished"))
+                continue
             try:
                 with self.finish_lock:
                     results = self.finish(prepared)
@@ -157,10 +182,12 @@ class MicroBatcher:
     def _next_batch(self) -> list[_Call] | None:
         limit, wait = self.config.max_batch, self.config.max_wait_ms / 1000.0
         with self._cond:
+            self._drop_expired()
             while not self._calls:
                 if self._closed:
                     return None
                 self._cond.wait()
+                self._drop_expired()
             first = self._calls.popleft()
             batch, size = [first], len(first.interactions)
             deadline = time.monotonic() + wait
@@ -180,6 +207,14 @@ class MicroBatcher:
                 self._cond.wait(remaining)
             self._waiting -= size
             return batch
+
+    def _drop_expired(self) -> None:
+        """Fail (and forget) the queued calls whose deadline has passed; called under ``_cond``."""
+        now = time.monotonic()
+        for call in [c for c in self._calls if c.expired(now)]:
+            self._calls.remove(call)
+            self._waiting -= len(call.interactions)
+            call.future.set_exception(DeadlineExceededError("the caller's deadline passed before enrichment began"))
 
 
 def _fail(batch: list[_Call], exc: BaseException) -> None:

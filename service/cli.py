@@ -1,6 +1,7 @@
 """The ``journeymine`` command: one subcommand per job, each a few lines that delegate to the core.
 
     journeymine serve  [--host H] [--port N] [--workers N] [--config FILE]
+    journeymine health [--address HOST:PORT] [--timeout S]   (service/cli_health.py; exit 0 when SERVING)
     journeymine models [--config FILE]
     journeymine enrich --in FILE... --out FILE   (service/cli_enrich.py)
 
@@ -23,17 +24,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from service import cli_enrich, cli_eval, cli_topics, cli_train
+from service import cli_enrich, cli_eval, cli_health, cli_topics, cli_train
 from service.config import Settings, build_configured_enricher, load_settings
+from service.logs import configure_logging
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from models.errors import ModelNotLoadedError
-    from service.server import BindError, serve
+    from service.server import STARTUP_ERRORS, BindError, serve
 
     try:
         serve(settings)
-    except (BindError, ModelNotLoadedError) as exc:  # start-up problems the operator can fix: no traceback
+    except (BindError, ModelNotLoadedError, *STARTUP_ERRORS) as exc:  # problems the operator can fix: no traceback
         logging.getLogger("journeymine").error("not starting: %s", exc)
         return 1
     return 0
@@ -72,6 +74,7 @@ def _build_parser() -> argparse.ArgumentParser:
     cli_eval.register(sub)
     cli_topics.register(sub)
     cli_enrich.register(sub)
+    cli_health.register(sub)
     return parser
 
 
@@ -84,9 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config, **overrides(args))
     except (FileNotFoundError, ValidationError) as exc:
         parser.error(str(exc))
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    log_format = settings.logging.format
+    json_lines = log_format == "json" or (log_format == "auto" and args.command == "serve")
+    configure_logging(settings.log_level, json_lines=json_lines, config=settings.logging)
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     return handler(args, settings)
 

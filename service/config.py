@@ -6,7 +6,9 @@
 
 Each section's defaults live beside the code it configures: ``ServerConfig``
 and ``LimitsConfig`` here in ``service/``, ``EnrichConfig`` in
-``pipelines/enrich.py``, ``JourneyConfig`` in ``pipelines/journeys.py``, ``EncoderConfig`` in ``models/encoder.py``.
+``pipelines/enrich.py``, ``JourneyConfig`` in ``pipelines/journeys.py``, ``EncoderConfig`` in ``models/encoder.py``,
+``TlsConfig`` in ``service/tls.py``, ``AuthConfig`` in ``service/auth.py``, ``MetricsConfig`` in
+``service/metrics.py``, ``TracingConfig`` in ``service/tracing.py``, ``LoggingConfig`` in ``service/logs.py``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ from models.encoder import EncoderConfig
 from pipelines.enrich import EnrichConfig
 from pipelines.journeys import JourneyConfig
 from pipelines.microbatch import MicroBatchConfig
+from service.auth import AuthConfig
+from service.logs import LoggingConfig
+from service.metrics import MetricsConfig
+from service.tls import TlsConfig
+from service.tracing import TracingConfig
 
 if TYPE_CHECKING:
     from pipelines.enrich import Enricher
@@ -41,6 +48,9 @@ class ServerConfig(BaseModel):
     max_message_bytes: int = Field(16 * 1024 * 1024, ge=1024)
     # Seconds in-flight calls get to finish on shutdown.
     grace_seconds: float = Field(5.0, ge=0)
+    # Calls admitted at once (running or waiting for a worker); more get RESOURCE_EXHAUSTED at once,
+    # so overload costs neither memory nor latency. Open streams and health watches count too.
+    max_concurrent_rpcs: int = Field(32, ge=1)
 
 
 class LimitsConfig(BaseModel):
@@ -88,6 +98,13 @@ class Settings(BaseSettings):
     batching: MicroBatchConfig = Field(default_factory=MicroBatchConfig)
     # Journey store, scoring, alerts, friction (pipelines/journeys.py).
     journeys: JourneyConfig = Field(default_factory=JourneyConfig)
+    # Transport security and bearer-token auth; both off by default (insecure local mode).
+    tls: TlsConfig = Field(default_factory=TlsConfig)
+    auth: AuthConfig = Field(default_factory=AuthConfig)
+    # Prometheus endpoint (off unless metrics.port is set) and optional OpenTelemetry tracing.
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    tracing: TracingConfig = Field(default_factory=TracingConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
     # Local state (SQLite journey store, user-trained models) lives here.
     data_dir: Path = Path("data")
     log_level: str = "INFO"
@@ -100,6 +117,11 @@ class Settings(BaseSettings):
                 f"limits.max_concurrent_streams ({self.limits.max_concurrent_streams}) + limits.max_alert_watchers "
                 f"({self.limits.max_alert_watchers}) must be below server.max_workers ({self.server.max_workers}): "
                 "each open stream holds a worker thread; lower the one or raise the other"
+            )
+        if streams >= self.server.max_concurrent_rpcs:
+            raise ValueError(
+                f"limits.max_concurrent_streams + limits.max_alert_watchers ({streams}) must be below "
+                f"server.max_concurrent_rpcs ({self.server.max_concurrent_rpcs}): open streams count as calls"
             )
         return self
 

@@ -5,6 +5,9 @@
     ModelNotLoadedError      -> FAILED_PRECONDITION
     OverloadedError          -> RESOURCE_EXHAUSTED
     StorageUnavailableError  -> UNAVAILABLE
+    DeadlineExceededError    -> DEADLINE_EXCEEDED    also raised here when a call starts past its deadline
+    UnauthenticatedError     -> UNAUTHENTICATED      (raised by service.auth.AuthInterceptor, inside this one)
+    PermissionDeniedError    -> PERMISSION_DENIED
     anything else            -> INTERNAL             generic message; traceback in the log only
 
 Servicers raise domain errors and never touch status codes. Logs name the
@@ -24,14 +27,19 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from models.errors import (
+    DeadlineExceededError,
     FieldViolation,
     InvalidInputError,
     JourneymineError,
     ModelNotLoadedError,
     NotFoundError,
     OverloadedError,
+    PermissionDeniedError,
     StorageUnavailableError,
+    UnauthenticatedError,
 )
+from service.deadlines import check_deadline
+from service.logs import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +51,9 @@ _CODES: tuple[tuple[type[JourneymineError], int], ...] = (
     (ModelNotLoadedError, code_pb2.FAILED_PRECONDITION),
     (OverloadedError, code_pb2.RESOURCE_EXHAUSTED),
     (StorageUnavailableError, code_pb2.UNAVAILABLE),
+    (DeadlineExceededError, code_pb2.DEADLINE_EXCEEDED),
+    (UnauthenticatedError, code_pb2.UNAUTHENTICATED),
+    (PermissionDeniedError, code_pb2.PERMISSION_DENIED),
 )
 
 
@@ -75,8 +86,16 @@ def _violations_of(exc: BaseException) -> list[FieldViolation]:
     return []
 
 
-class ErrorInterceptor(grpc.ServerInterceptor):
-    """Maps exceptions raised by any handler (while streaming, too) to a gRPC status with details."""
+Behavior = Callable[[Any, grpc.ServicerContext], Any]
+Wrap = Callable[[Behavior], Behavior]
+
+
+class WrappingInterceptor(grpc.ServerInterceptor):
+    """Base of journeymine's interceptors: wraps each handler's behaviour, knowing the call's method and metadata."""
+
+    def wrappers(self, method: str, metadata: dict[str, Any]) -> tuple[Wrap, Wrap]:
+        """(wrap for calls with one response, wrap for streamed responses) of one call."""
+        raise NotImplementedError
 
     def intercept_service(
         self,
@@ -86,23 +105,38 @@ class ErrorInterceptor(grpc.ServerInterceptor):
         handler = continuation(handler_call_details)
         if handler is None:
             return None
-        method = handler_call_details.method
-        metadata = dict(handler_call_details.invocation_metadata or ())
-        new = dict(request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer)
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(_wrap_unary(handler.unary_unary, method, metadata), **new)
-        if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(_wrap_stream(handler.unary_stream, method, metadata), **new)
-        if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(_wrap_unary(handler.stream_unary, method, metadata), **new)
-        if handler.stream_stream:
-            return grpc.stream_stream_rpc_method_handler(_wrap_stream(handler.stream_stream, method, metadata), **new)
-        return handler
+        unary, stream = self.wrappers(handler_call_details.method, dict(handler_call_details.invocation_metadata or ()))
+        return rewrap(handler, unary=unary, stream=stream)
+
+
+class ErrorInterceptor(WrappingInterceptor):
+    """Maps exceptions raised by any handler (while streaming, too) to a gRPC status with details."""
+
+    def wrappers(self, method: str, metadata: dict[str, Any]) -> tuple[Wrap, Wrap]:
+        return (lambda b: _wrap_unary(b, method, metadata)), (lambda b: _wrap_stream(b, method, metadata))
+
+
+def rewrap(handler: grpc.RpcMethodHandler, *, unary: Wrap, stream: Wrap) -> grpc.RpcMethodHandler:
+    """``handler`` with its behaviour wrapped: ``unary`` for calls with one response, ``stream`` for streamed ones.
+
+    The one place the four gRPC handler kinds are told apart; every interceptor here wraps through it.
+    """
+    new = dict(request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer)
+    if handler.unary_unary:
+        return grpc.unary_unary_rpc_method_handler(unary(handler.unary_unary), **new)
+    if handler.unary_stream:
+        return grpc.unary_stream_rpc_method_handler(stream(handler.unary_stream), **new)
+    if handler.stream_unary:
+        return grpc.stream_unary_rpc_method_handler(unary(handler.stream_unary), **new)
+    if handler.stream_stream:
+        return grpc.stream_stream_rpc_method_handler(stream(handler.stream_stream), **new)
+    return handler
 
 
 def _wrap_unary(behavior: Callable[[Any, grpc.ServicerContext], Any], method: str, metadata: dict) -> Callable:
     def wrapper(request: Any, context: grpc.ServicerContext) -> Any:
         try:
+            check_deadline(context)
             return behavior(request, context)
         except Exception as exc:
             _abort(exc, context, method, metadata)
@@ -113,6 +147,7 @@ def _wrap_unary(behavior: Callable[[Any, grpc.ServicerContext], Any], method: st
 def _wrap_stream(behavior: Callable[[Any, grpc.ServicerContext], Iterator], method: str, metadata: dict) -> Callable:
     def wrapper(request: Any, context: grpc.ServicerContext) -> Iterator:
         try:
+            check_deadline(context)
             yield from behavior(request, context)
         except Exception as exc:
             _abort(exc, context, method, metadata)
@@ -124,7 +159,11 @@ def _abort(exc: Exception, context: grpc.ServicerContext, method: str, metadata:
     if _already_aborted(context):
         # The handler called context.abort() itself; grpcio signals that with a bare Exception.
         raise exc
-    request_id = str(metadata.get(REQUEST_ID_KEY) or uuid.uuid4().hex[:16])
+    if isinstance(exc, grpc.RpcError) and not context.is_active():
+        # Reading the request stream of a call the caller cancelled (or whose deadline passed): no one to tell.
+        log.info("%s stopped: the caller cancelled or its deadline passed", method)
+        context.abort(grpc.StatusCode.CANCELLED, "the caller went away")
+    request_id = current_request_id() or str(metadata.get(REQUEST_ID_KEY) or uuid.uuid4().hex[:16])
     status = status_for(exc, request_id)
     if status.code == code_pb2.INTERNAL:
         log.exception("%s failed, request id %s", method, request_id)

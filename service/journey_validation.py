@@ -117,7 +117,9 @@ def _range(v: Violations, msg: object, limits: LimitsConfig) -> None:
     for name, present in has.items():
         if present:
             validate_timestamp(v, name, getattr(msg, name))
-    if all(has.values()) and msg.start.ToNanoseconds() >= msg.end.ToNanoseconds():  # type: ignore[attr-defined]
+    start, end = (getattr(msg, n) for n in ("start", "end"))
+    # Compared as (seconds, nanos): ToNanoseconds() raises on a timestamp outside the valid range.
+    if all(has.values()) and (start.seconds, start.nanos) >= (end.seconds, end.nanos):
         v.add("end", "is not after start; the range is [start, end): send an end later than start")
 
 

@@ -19,6 +19,7 @@ import signal
 import threading
 import time
 from concurrent import futures
+from dataclasses import dataclass
 from types import FrameType
 
 import grpc
@@ -31,10 +32,15 @@ from pipelines.journey_store import JourneyStore, default_url
 from pipelines.journeys import Journeys
 from pipelines.locks import ModelLocks
 from pipelines.pii import Redactor
+from service import metrics
+from service.auth import AuthInterceptor, TokenFileError, TokenTable, load_tokens
 from service.config import Settings, build_configured_enricher
 from service.interceptors import ErrorInterceptor
 from service.servicers import admin, enrichment, evaluation, topics
 from service.servicers import journeys as journeys_servicer
+from service.telemetry import TelemetryInterceptor
+from service.tls import TlsFileError, server_credentials
+from service.tracing import Tracer, build_tracer
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +57,52 @@ class BindError(RuntimeError):
         )
 
 
+@dataclass(frozen=True)
+class Security:
+    """What the server demands of callers: TLS credentials (None: plaintext) and tokens (None: no auth)."""
+
+    credentials: grpc.ServerCredentials | None
+    tokens: TokenTable | None
+    token_count: int = 0
+    mutual_tls: bool = False
+
+    def describe(self) -> str:
+        """How the server is secured, for the start line."""
+        if self.credentials is None and self.tokens is None:
+            return "INSECURE local mode: plaintext, no auth"
+        transport = "INSECURE: plaintext"
+        if self.credentials is not None:
+            transport = "mutual TLS" if self.mutual_tls else "TLS"
+        auth = f"bearer tokens ({self.token_count} configured)" if self.tokens is not None else "INSECURE: no auth"
+        return f"{transport}, {auth}"
+
+    def exposure(self) -> str:
+        """What an attacker on the network gets from this configuration; empty when TLS and auth are both on."""
+        if self.tokens is None:
+            return "whoever can connect can read and write customer data"
+        if self.credentials is None:
+            return "tokens and customer data cross the network in plaintext"
+        return ""
+
+
+# Start-up problems the operator can fix; `journeymine serve` reports them without a traceback.
+STARTUP_ERRORS = (TokenFileError, TlsFileError, metrics.MetricsBindError)
+
+
+def build_security(settings: Settings) -> Security:
+    """TLS credentials and the token table the settings describe; TokenFileError/TlsFileError name the file."""
+    tokens = load_tokens(settings.auth)
+    credentials = server_credentials(settings.tls) if settings.tls.enabled else None
+    table = TokenTable(tokens) if tokens else None
+    return Security(credentials, table, len(tokens), settings.tls.mutual)
+
+
 def build_journeys(settings: Settings, enricher: Enricher, lock: ModelLocks) -> Journeys:
     """The journey core on the configured store (``journeys.url``, or SQLite under ``data_dir``), migrated to head."""
     store = JourneyStore.open(settings.journeys.url or default_url(settings.data_dir))
     return Journeys(
         store=store,
-        enrich=enricher.enrich,
+        enrich=metrics.instrumented(enricher.enrich, path="journeys"),
         redactor=Redactor(nlp=enricher.nlp),
         config=settings.journeys,
         model_lock=lock,
@@ -70,17 +116,28 @@ def build_server(
     health_servicer: health.HealthServicer | None = None,
     journeys: Journeys | None = None,
     lock: ModelLocks | None = None,
+    security: Security | None = None,
+    tracer: Tracer | None = None,
 ) -> tuple[grpc.Server, int]:
     """A configured, not yet started server bound to ``settings.server`` host:port (0 picks a free port).
 
     Health reports SERVING for every registered service: the enricher passed in
     already holds its loaded models. Without ``journeys``, the configured store is opened;
     ``lock`` serialises model work and must be the one ``journeys`` was built with.
+    Without ``security``, it is built from ``settings.tls`` and ``settings.auth``.
+
+    Interceptors, outermost first: telemetry (request id, access log, metrics, span), errors
+    (the one mapping to status codes), auth (raises the errors the one before maps).
     """
     cfg = settings.server
+    security = security or build_security(settings)
+    interceptors: list[grpc.ServerInterceptor] = [TelemetryInterceptor(tracer=tracer), ErrorInterceptor()]
+    if security.tokens is not None:
+        interceptors.append(AuthInterceptor(table=security.tokens))
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=cfg.max_workers, thread_name_prefix="rpc"),
-        interceptors=[ErrorInterceptor()],
+        interceptors=interceptors,
+        maximum_concurrent_rpcs=cfg.max_concurrent_rpcs,
         options=[
             ("grpc.max_send_message_length", cfg.max_message_bytes),
             ("grpc.max_receive_message_length", cfg.max_message_bytes),
@@ -126,7 +183,10 @@ def build_server(
     reflection.enable_server_reflection((*services, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     address = f"{cfg.host}:{cfg.port}"
     try:
-        port = server.add_insecure_port(address)
+        if security.credentials is not None:
+            port = server.add_secure_port(address, security.credentials)
+        else:
+            port = server.add_insecure_port(address)
     except RuntimeError as exc:  # grpcio's way of saying the bind failed
         raise BindError(address) from exc
     if port == 0 and cfg.port != 0:
@@ -134,21 +194,50 @@ def build_server(
     return server, port
 
 
+def drain(server: grpc.Server, health_servicer: health.HealthServicer, grace_seconds: float) -> threading.Event:
+    """Graceful shutdown: health NOT_SERVING at once, in-flight calls get ``grace_seconds``, new ones are refused.
+
+    Returns the event set once every call has finished (or was cancelled at the end of the grace).
+    """
+    health_servicer.enter_graceful_shutdown()
+    return server.stop(grace_seconds)
+
+
 def serve(settings: Settings) -> None:
     """Load the models, serve until SIGTERM/SIGINT, then drain in-flight calls for ``grace_seconds``."""
     began = time.perf_counter()
+    security = build_security(settings)  # a bad TLS or tokens file fails before minutes of model loading
+    exposure = security.exposure()
+    if exposure:
+        log.warning(
+            "%s: %s; set tls.cert_file, tls.key_file and auth.tokens_file before anyone but you can reach "
+            "this server (host %s; README: Security)",
+            security.describe(),
+            exposure,
+            settings.server.host,
+        )
     enricher = build_configured_enricher(settings)
     health_servicer = health.HealthServicer()
     lock = ModelLocks()
     journeys = build_journeys(settings, enricher, lock)
-    server, port = build_server(settings, enricher, health_servicer=health_servicer, journeys=journeys, lock=lock)
+    server, port = build_server(
+        settings,
+        enricher,
+        health_servicer=health_servicer,
+        journeys=journeys,
+        lock=lock,
+        security=security,
+        tracer=build_tracer(settings.tracing),
+    )
+    exporter = metrics.start_metrics_server(settings.metrics)
     server.start()
     models = ", ".join(sorted(enricher.registry.specs))
     log.info(
-        "journeymine serving on %s:%d (insecure, local mode: no TLS, no auth); journey store %s; "
-        "models loaded: %s, %s, %s; started in %.1fs",
+        "journeymine serving on %s:%d (%s); metrics %s; journey store %s; models loaded: %s, %s, %s; started in %.1fs",
         settings.server.host,
         port,
+        security.describe(),
+        f"on http://{settings.metrics.host}:{exporter[1]}/metrics" if exporter else "off",
         journeys.store.safe_url,
         enricher.encoder_model.id,
         enricher.nlp_model.id,
@@ -162,15 +251,16 @@ def serve(settings: Settings) -> None:
             return
         stopping.set()
         log.info(
-            "%s received: health NOT_SERVING, draining for %.1fs",
+            "%s received: health NOT_SERVING, draining in-flight calls for up to %.1fs",
             signal.Signals(signum).name,
             settings.server.grace_seconds,
         )
-        health_servicer.enter_graceful_shutdown()
-        server.stop(settings.server.grace_seconds)
+        drain(server, health_servicer, settings.server.grace_seconds)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     server.wait_for_termination()
     journeys.store.close()
+    if exporter is not None:
+        metrics.stop_metrics_server(exporter[0])
     log.info("journeymine stopped")

@@ -19,8 +19,9 @@ from pipelines.factory import catalog
 from pipelines.locks import ModelLocks
 from pipelines.microbatch import MicroBatchConfig, MicroBatcher
 from pipelines.stream import ConversationSession
-from service import convert, handlers
+from service import convert, handlers, metrics
 from service.config import LimitsConfig
+from service.deadlines import check_deadline, deadline_of
 from service.handlers import UndecodableRequest
 from service.validation import validate_enrich_request, validate_get_models_request, validate_stream_message
 
@@ -45,13 +46,15 @@ class EnrichmentServicer(svc_grpc.EnrichmentServiceServicer):
         self._lock = lock or ModelLocks()
         # Concurrent Enrich calls are merged into shared batches (pipelines/microbatch.py); one batch's parse
         # (under the nlp lock) runs beside the previous batch's encode (under the encoder lock).
+        prepare, finish = metrics.instrumented_stages(enricher.prepare, enricher.finish, path="enrich")
         self.batcher = MicroBatcher(
-            prepare=enricher.prepare,
-            finish=enricher.finish,
+            prepare=prepare,
+            finish=finish,
             config=batching,
             prepare_lock=self._lock.nlp,
             finish_lock=self._lock.encoder,
         )
+        metrics.observe_queue(lambda: self.batcher.waiting)
         # Each open stream holds a worker thread: past the limit a new one is refused, not queued.
         self._streams = threading.BoundedSemaphore(self.limits.max_concurrent_streams)
 
@@ -61,7 +64,7 @@ class EnrichmentServicer(svc_grpc.EnrichmentServiceServicer):
         request = validate_enrich_request(request, self.limits)
         interactions = [convert.interaction_from_proto(m) for m in request.interactions]
         options = convert.options_from_proto(request.options)
-        results = self.batcher.submit(interactions, options)
+        results = self.batcher.submit(interactions, options, deadline=deadline_of(context))
         return convert.enrich_response_to_proto(results)
 
     def EnrichStream(
@@ -74,16 +77,21 @@ class EnrichmentServicer(svc_grpc.EnrichmentServiceServicer):
                 f"{self.limits.max_concurrent_streams} live streams are already open "
                 "(limits.max_concurrent_streams); retry with backoff"
             )
+        metrics.LIVE_STREAMS.inc()
         try:
-            yield from self._stream(request_iterator)
+            yield from self._stream(request_iterator, context)
         finally:
+            metrics.LIVE_STREAMS.dec()
             self._streams.release()
 
     def _stream(
-        self, request_iterator: Iterator[svc_pb.EnrichStreamRequest | UndecodableRequest]
+        self,
+        request_iterator: Iterator[svc_pb.EnrichStreamRequest | UndecodableRequest],
+        context: grpc.ServicerContext,
     ) -> Iterator[svc_pb.EnrichStreamResponse]:
         session: ConversationSession | None = None
         for index, message in enumerate(request_iterator):
+            check_deadline(context, f"turn message {index}")
             message = validate_stream_message(
                 message,
                 index=index,

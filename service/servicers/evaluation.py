@@ -23,6 +23,7 @@ from pipelines.locks import ModelLocks
 from service import evaluation_convert as convert
 from service import handlers
 from service.config import LimitsConfig
+from service.deadlines import check_deadline
 from service.evaluation_validation import validate_evaluate_end, validate_evaluate_message
 from service.handlers import UndecodableRequest
 
@@ -63,6 +64,7 @@ class EvaluationServicer(ev_grpc.EvaluationServiceServicer):
         rows: list[LabelledRow] = []
         train: list[LabelledRow] = []
         for index, message in enumerate(request_iterator):
+            check_deadline(context, f"row message {index}")
             message = validate_evaluate_message(
                 message,
                 index=index,
@@ -80,6 +82,7 @@ class EvaluationServicer(ev_grpc.EvaluationServiceServicer):
                 train.append(convert.row_from_proto(message.baseline_train_row, label_map))
         validate_evaluate_end(configured=config is not None, rows=len(rows))
         assert config is not None  # validate_evaluate_end rejects a stream without one
+        check_deadline(context, "reading the rows")
         result = evaluate(
             rows,
             config,

@@ -13,6 +13,7 @@ from models.errors import NotFoundError, OverloadedError
 from pipelines.journeys import Journeys
 from service import handlers
 from service.config import LimitsConfig
+from service.deadlines import check_deadline
 from service.handlers import UndecodableRequest
 from service.journey_convert import (
     ALERT_RULE_FROM_PROTO,
@@ -51,6 +52,7 @@ class JourneyServicer(jr_grpc.JourneyServiceServicer):
     ) -> jr_pb.RecordTouchpointsResponse:
         request = validate_record(request, self.limits)
         touchpoints = [touchpoint_from_proto(m) for m in request.touchpoints]
+        check_deadline(context, "validation")  # a large batch can take its caller's whole deadline to check
         batch = self.journeys.record(touchpoints, record_options_from_proto(request))
         return record_response_to_proto(batch.results, batch.alerts)
 

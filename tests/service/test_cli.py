@@ -91,7 +91,9 @@ def test_serve_goes_not_serving_and_exits_cleanly_on_sigterm():
             if "serving on" in line:
                 break
         start = lines[-1]
-        assert "insecure" in start and "models loaded" in start and "sentiment.v2" in start, "".join(lines)
+        assert "INSECURE local mode" in start and "models loaded" in start and "sentiment.v2" in start, "".join(lines)
+        warning = json.loads(next(line for line in lines if "whoever can connect can read and write" in line))
+        assert warning["level"] == "WARNING" and "tls.cert_file" in warning["message"]
         port = int(re.search(r"serving on [^ ]+:(\d+) ", start).group(1))
         assert re.search(r"started in \d+\.\ds", start)
 
@@ -141,3 +143,17 @@ def test_streams_must_leave_workers_for_other_calls(captured_settings, capsys):
     assert "limits.max_concurrent_streams (4) + limits.max_alert_watchers (2) must be below server.max_workers (4)" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.slow
+def test_health_exits_0_for_a_serving_server_and_1_for_none(server_port, capsys):
+    import socket
+
+    assert cli.main(["health", "--address", f"127.0.0.1:{server_port}"]) == 0
+    assert capsys.readouterr().out.strip() == f"127.0.0.1:{server_port}: SERVING"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        free = s.getsockname()[1]
+    assert cli.main(["health", "--address", f"127.0.0.1:{free}", "--timeout", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "UNAVAILABLE" in err or "DEADLINE_EXCEEDED" in err
