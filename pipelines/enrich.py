@@ -1,7 +1,9 @@
 """Enrichment: the recipe that turns interactions into signals.
 
     segment -> detect language -> parse (spaCy) -> encode (one pass per unique text)
-            -> heads (sentiment, intent, topics) -> roll up -> EnrichedInteraction
+            -> heads (sentiment, intent, topics) -> roll up
+            -> aspects (on request: their own pass per sentence) -> conversation metrics
+            -> EnrichedInteraction
 
 Every distinct sentence and every multi-sentence part is encoded exactly once
 per call, and every head reads those embeddings; documents and speaker roles
@@ -18,8 +20,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.encoder import Encoder
+from models.errors import InvalidInputError, NotFoundError
 from models.registry import ModelRegistry
+from pipelines.aspects import AspectStage, Candidate, keyword_candidates, noun_chunk_candidates, summarize_aspects
+from pipelines.conversation import ConversationConfig, conversation_metrics
 from pipelines.domain import (
+    AspectSentiment,
+    ConversationMetrics,
     ConversationSummary,
     EnrichedInteraction,
     EnrichOptions,
@@ -37,6 +44,7 @@ from pipelines.domain import (
     TextSpan,
     TopicAssignment,
     Transcript,
+    Turn,
     TurnSignals,
 )
 from pipelines.entities import entities_of
@@ -52,6 +60,7 @@ class EnrichConfig(BaseModel):
 
     sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
     language: LanguageConfig = Field(default_factory=LanguageConfig)
+    conversation: ConversationConfig = Field(default_factory=ConversationConfig)
     # A multi-sentence part longer than this (characters) is represented by the mean of its
     # sentences' embeddings instead of its own pass (the encoder truncates at 256 tokens).
     max_part_chars: int = 1000
@@ -70,6 +79,9 @@ class PartAnalysis:
     embedding: np.ndarray | None = None
     sentiment_proba: np.ndarray | None = None
     sentence_proba: list[np.ndarray] = field(default_factory=list)
+    # Noun-chunk aspect candidates from the parse (only when aspects are asked for), then their scores.
+    aspect_candidates: list[Candidate] = field(default_factory=list)
+    aspects: list[AspectSentiment] = field(default_factory=list)
 
     @property
     def weight(self) -> float:
@@ -110,6 +122,8 @@ class Enricher:
         self._intent_stages: dict[str, IntentStage] = {}
         self._topic_stages: dict[str, TopicStage] = {}
         self.topics: TopicStage = self.topic_stage(None)
+        # Loaded on the first request that asks for aspects: the model is a second transformer.
+        self._aspects: AspectStage | None = None
 
     # --- lookups -------------------------------------------------------------------------------
 
@@ -127,18 +141,24 @@ class Enricher:
             self._topic_stages[spec.id] = TopicStage(model=self.registry.load(spec.id))
         return self._topic_stages[spec.id]
 
+    def aspect_stage(self) -> AspectStage:
+        """The aspect-sentiment stage (the registry's default aspect model), loaded on first use."""
+        if self._aspects is None:
+            self._aspects = AspectStage(model=self.registry.load(self.registry.resolve("aspect", None).id))
+        return self._aspects
+
     def stages_for(
         self, options: EnrichOptions, *, prefix: str = "options"
     ) -> tuple[IntentStage | None, TopicStage | None]:
-        """The intent and topic stages ``options`` ask for; a named model is resolved even when its signal is off."""
-        named_intent = (
-            self.intent_stage(options.intent_taxonomy, field=f"{prefix}.intent_taxonomy")
-            if options.intent_taxonomy
-            else None
-        )
-        named_topics = (
-            self.topic_stage(options.topic_model, field=f"{prefix}.topic_model") if options.topic_model else None
-        )
+        """The intent and topic stages ``options`` ask for; a named model is resolved even when its signal is off.
+
+        Pinned ids (``options.pin_models``) are checked first: a pinned intent or topic model is the one used.
+        """
+        pins = pinned_models(self, options.pin_models, prefix=prefix)
+        taxonomy = _pinned_name(pins, "intent", options.intent_taxonomy, f"{prefix}.intent_taxonomy")
+        topic_model = _pinned_name(pins, "topics", options.topic_model, f"{prefix}.topic_model")
+        named_intent = self.intent_stage(taxonomy, field=f"{prefix}.intent_taxonomy") if taxonomy else None
+        named_topics = self.topic_stage(topic_model, field=f"{prefix}.topic_model") if topic_model else None
         intent = (named_intent or self.intent_stage(None)) if SignalKind.INTENT in options.signals else None
         topics = (named_topics or self.topics) if SignalKind.TOPICS in options.signals else None
         return intent, topics
@@ -154,6 +174,8 @@ class Enricher:
         intent, topics = self.stages_for(options)
         plans = [self._plan(interaction) for interaction in interactions]
         self.analyze([p for plan in plans if plan.language.supported for p in plan.parts], options.signals)
+        if SignalKind.ASPECTS in options.signals:
+            self.aspect_stage()  # a missing aspect model fails the call before any work is assembled
         return [self._assemble(plan, options, intent, topics) for plan in plans]
 
     def _plan(self, interaction: Interaction) -> _Plan:
@@ -166,7 +188,7 @@ class Enricher:
         """Parse, encode and score parts in place, in one batch: one encoder pass per unique text."""
         if not parts:
             return
-        self._parse(parts, with_entities=SignalKind.ENTITIES in signals)
+        self._parse(parts, with_entities=SignalKind.ENTITIES in signals, with_aspects=SignalKind.ASPECTS in signals)
         if not signals & {SignalKind.SENTIMENT, SignalKind.INTENT, SignalKind.TOPICS}:
             return
         texts: dict[str, int] = {}
@@ -189,7 +211,7 @@ class Enricher:
                 pa.embedding = _normalise(embeddings[pa.sentence_rows].mean(axis=0))
                 pa.sentiment_proba = self.sentiment.predict_proba(pa.embedding[None, :])[0]
 
-    def _parse(self, parts: Sequence[PartAnalysis], *, with_entities: bool) -> None:
+    def _parse(self, parts: Sequence[PartAnalysis], *, with_entities: bool, with_aspects: bool = False) -> None:
         texts = [pa.part.text for pa in parts]
         for pa, doc in zip(parts, self.nlp.pipe(texts, batch_size=self.config.parse_batch_size), strict=True):
             pa.sentences = []
@@ -204,6 +226,7 @@ class Enricher:
                 span = TextSpan(pa.part.part, pa.part.index, 0, len(pa.part.text))
                 pa.sentences = [(span, pa.part.text.strip())]
             pa.entities = entities_of(doc, pa.part, self.nlp_model) if with_entities else []
+            pa.aspect_candidates = noun_chunk_candidates(doc) if with_aspects else []
 
     # --- roll-ups ------------------------------------------------------------------------------
 
@@ -217,7 +240,12 @@ class Enricher:
                 f"language {plan.language.code!r} is not supported (supported: "
                 f"{', '.join(self.config.language.supported)}); text signals were not computed"
             )
-            return EnrichedInteraction(interaction.id, plan.language, warnings=tuple(warnings))
+            return EnrichedInteraction(
+                interaction.id,
+                plan.language,
+                warnings=tuple(warnings),
+                conversation=self.conversation(interaction, options),
+            )
         signals = options.signals
         is_transcript = isinstance(interaction.content, Transcript)
         customer = [pa for pa in parts if pa.part.role == SpeakerRole.CUSTOMER]
@@ -235,6 +263,10 @@ class Enricher:
         if is_transcript:
             turns = tuple(self.turn_signals(pa, options, intent) for pa in parts)
         entities = tuple(e for pa in parts for e in pa.entities) if SignalKind.ENTITIES in signals else ()
+        aspects: tuple[AspectSentiment, ...] = ()
+        if SignalKind.ASPECTS in signals:
+            keywords = [k for t in summary.topics for k in t.keywords]
+            aspects = tuple(a for pa in parts for a in self.score_aspects(pa, keywords))
         models = self._models_used(options, intent, topics, encoded=bool(parts))
         return EnrichedInteraction(
             interaction_id=interaction.id,
@@ -249,7 +281,30 @@ class Enricher:
             entities=entities,
             models=models,
             warnings=tuple(warnings),
+            conversation=self.conversation(interaction, options),
+            aspects=aspects,
+            aspect_summary=summarize_aspects(aspects),
         )
+
+    def conversation(self, interaction: Interaction, options: EnrichOptions) -> ConversationMetrics | None:
+        """Conversation metrics of a transcript (None for other content)."""
+        if not isinstance(interaction.content, Transcript):
+            return None
+        return self.conversation_of(interaction.content.turns, options)
+
+    def conversation_of(self, turns: Sequence[Turn], options: EnrichOptions) -> ConversationMetrics:
+        """Conversation metrics of ``turns`` with the options' silence threshold."""
+        return conversation_metrics(
+            turns, silence_threshold_ms=options.silence_threshold_ms, config=self.config.conversation
+        )
+
+    def score_aspects(self, pa: PartAnalysis, keywords: Sequence[str] = ()) -> list[AspectSentiment]:
+        """The part's aspects (noun chunks, and ``keywords`` where they occur) with their polarity; kept on ``pa``."""
+        candidates = [*pa.aspect_candidates, *keyword_candidates(pa.part.text, keywords, pa.aspect_candidates)]
+        pa.aspects = self.aspect_stage().score(
+            pa.sentences, candidates, role=pa.part.role, speaker_id=pa.part.speaker_id
+        )
+        return pa.aspects
 
     def turn_signals(self, pa: PartAnalysis, options: EnrichOptions, intent: IntentStage | None) -> TurnSignals:
         sentiment = None
@@ -337,7 +392,57 @@ class Enricher:
             refs.append(intent.model)
         if topics is not None:
             refs.append(topics.model)
+        if SignalKind.ASPECTS in signals and self._aspects is not None:
+            refs.append(self._aspects.model)
         return tuple(refs)
+
+    def loaded_refs(self) -> list[ModelRef]:
+        """Models every enrich call uses at one fixed version (pinning can only confirm them)."""
+        refs = [self.nlp_model, self.encoder_model, self.sentiment.model]
+        if self._aspects is not None:
+            refs.append(self._aspects.model)
+        return refs
+
+
+def pinned_models(enricher: Enricher, pins: Sequence[str], *, prefix: str = "options") -> dict[str, str]:
+    """Check ``pins`` (model ids) against what ``enricher`` can run; returns the pinned intent/topics ids by kind.
+
+    A fixed model (spaCy, the encoder, sentiment, aspects) must be pinned at its loaded version; an
+    intent taxonomy or topic model may be any registered version. Anything else is NotFoundError naming
+    the versions there are, so a replay fails loudly instead of silently using another model.
+    """
+    chosen: dict[str, str] = {}
+    if not pins:
+        return chosen
+    registry = enricher.registry
+    fixed = {ref.id for ref in enricher.loaded_refs()}
+    fixed.update(s.id for s in registry.of_kind("aspect") if registry.is_default(s))
+    for j, pin in enumerate(pins):
+        field = f"{prefix}.pin_models[{j}]"
+        if pin in fixed:
+            continue
+        spec = registry.specs.get(pin)
+        if spec is not None and spec.kind in ("intent", "topics"):
+            if chosen.get(spec.kind, pin) != pin:
+                raise InvalidInputError.single(field, f"pins {pin} and {chosen[spec.kind]}; pin one {spec.kind} model")
+            chosen[spec.kind] = pin
+            continue
+        known = sorted(fixed | {s.id for s in registry.of_kind("intent")} | {s.id for s in registry.of_kind("topics")})
+        name = pin.rsplit(".", 1)[0]
+        raise NotFoundError("model version", pin, [i for i in known if i.rsplit(".", 1)[0] == name] or known, field)
+    return chosen
+
+
+def _pinned_name(pins: dict[str, str], kind: str, named: str | None, field: str) -> str | None:
+    """The model name to resolve for ``kind``: the pinned id when there is one (it must agree with ``named``)."""
+    pin = pins.get(kind)
+    if pin is None:
+        return named
+    if named and named != pin and not pin.startswith(f"{kind}.{named}."):
+        raise InvalidInputError.single(
+            field, f"is {named!r}, but options.pin_models pins {pin}; send the pinned name or drop one of them"
+        )
+    return pin
 
 
 def _normalise(v: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from journeymine.v1 import enrichment_service_pb2 as svc_pb
 from journeymine.v1 import interaction_pb2 as ix_pb
 from journeymine.v1 import signals_pb2 as sig_pb
 from pipelines.domain import (
-    ALL_SIGNALS,
+    DEFAULT_SIGNALS,
     Channel,
     ContentPart,
     ConversationSummary,
@@ -124,7 +124,7 @@ def test_interaction_without_content_is_refused():
 
 def test_options_defaults_for_zero_values():
     assert convert.options_from_proto(svc_pb.EnrichOptions()) == EnrichOptions(
-        signals=ALL_SIGNALS, intent_taxonomy=None, intent_top_k=3, topics_top_k=1
+        signals=DEFAULT_SIGNALS, intent_taxonomy=None, intent_top_k=3, topics_top_k=1
     )
 
 
