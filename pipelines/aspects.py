@@ -99,6 +99,10 @@ class AspectStage:
         self.model_impl = model
         self.model = ModelRef(model.name, model.version)
 
+    def predict_proba(self, queries: Sequence[AspectQuery]) -> list[np.ndarray]:
+        """(len(spans), 3) negative/neutral/positive probabilities per query: the model, nothing added."""
+        return self.model_impl.predict_proba(queries)
+
     def score(
         self,
         sentences: Sequence[tuple[TextSpan, str]],
