@@ -130,42 +130,36 @@ class AspectModel:
         self._model, self._tokenizer = merged, st.tokenizer
 
     def predict_proba(self, queries: Sequence[AspectQuery]) -> list[np.ndarray]:
-        """One (len(spans), 3) array of probabilities per query, in order."""
-        if not any(q.spans for q in queries):
-            return [np.zeros((len(q.spans), len(LABELS)), dtype=np.float32) for q in queries]
-        features = self.features(queries)
-        proba = softmax(features @ self.weight.T + self.bias).astype(np.float32)
-        out, row = [], 0
+        """One (len(spans), 3) array of probabilities per query, in order.
+
+        Every sentence runs alone (one unpadded forward pass, its own head product), so a sentence's
+        figures never depend on what else is in the call: byte-identical whatever the batch composition.
+        """
+        out = []
         for q in queries:
-            out.append(proba[row : row + len(q.spans)])
-            row += len(q.spans)
+            if not q.spans:
+                out.append(np.zeros((0, len(LABELS)), dtype=np.float32))
+                continue
+            features = self.features(q)
+            out.append(softmax(features @ self.weight.T + self.bias).astype(np.float32))
         return out
 
-    def features(self, queries: Sequence[AspectQuery]) -> np.ndarray:
-        """(total spans, 2 * dim) pooled features, one sentence per forward row.
-
-        Every sentence runs alone (batch of one, no padding), so a sentence's figures never depend on
-        what else is in the call: byte-identical results whatever the batch composition.
-        """
+    def features(self, query: AspectQuery) -> np.ndarray:
+        """(len(spans), 2 * dim) pooled features of one sentence's aspects."""
         import torch
 
         self._ensure_loaded()
-        chunks: list[np.ndarray] = []
         with torch.inference_mode():
-            for q in queries:
-                if not q.spans:
-                    continue
-                enc = self._tokenizer(
-                    [q.text],
-                    truncation=True,
-                    max_length=self.max_length,
-                    return_offsets_mapping=True,
-                    return_tensors="pt",
-                )
-                offsets = [[(int(s), int(e)) for s, e in row] for row in enc.pop("offset_mapping").tolist()]
-                hidden = self._model(**enc).last_hidden_state
-                chunks.append(pool_features(hidden, enc["attention_mask"], offsets, [q]).numpy())
-        return np.concatenate(chunks).astype(np.float32)
+            enc = self._tokenizer(
+                [query.text],
+                truncation=True,
+                max_length=self.max_length,
+                return_offsets_mapping=True,
+                return_tensors="pt",
+            )
+            offsets = [[(int(s), int(e)) for s, e in row] for row in enc.pop("offset_mapping").tolist()]
+            hidden = self._model(**enc).last_hidden_state
+            return pool_features(hidden, enc["attention_mask"], offsets, [query]).numpy().astype(np.float32)
 
 
 def write_meta(directory: Path, meta: dict[str, Any]) -> None:

@@ -173,7 +173,11 @@ class Enricher:
         # A named taxonomy or topic model is resolved even when its signal is off: a typo must not pass silently.
         intent, topics = self.stages_for(options)
         plans = [self._plan(interaction) for interaction in interactions]
-        self.analyze([p for plan in plans if plan.language.supported for p in plan.parts], options.signals)
+        self.analyze(
+            [p for plan in plans if plan.language.supported for p in plan.parts],
+            options.signals,
+            one_by_one=bool(options.pin_models),
+        )
         if SignalKind.ASPECTS in options.signals:
             self.aspect_stage()  # a missing aspect model fails the call before any work is assembled
         return [self._assemble(plan, options, intent, topics) for plan in plans]
@@ -184,8 +188,15 @@ class Enricher:
         language = self.language.detect(text, interaction.language)
         return _Plan(interaction, language, [PartAnalysis(p) for p in parts])
 
-    def analyze(self, parts: Sequence[PartAnalysis], signals: frozenset[SignalKind]) -> None:
-        """Parse, encode and score parts in place, in one batch: one encoder pass per unique text."""
+    def analyze(
+        self, parts: Sequence[PartAnalysis], signals: frozenset[SignalKind], *, one_by_one: bool = False
+    ) -> None:
+        """Parse, encode and score parts in place, in one batch: one encoder pass per unique text.
+
+        ``one_by_one`` (replay: the request pins model versions) runs every text through the encoder and the
+        sentiment head alone, so its floats do not depend on what else is in the batch (a batched matrix
+        product rounds differently), at the price of the encoder's batch-of-one speed.
+        """
         if not parts:
             return
         self._parse(parts, with_entities=SignalKind.ENTITIES in signals, with_aspects=SignalKind.ASPECTS in signals)
@@ -200,8 +211,12 @@ class Enricher:
                 part_rows.append(texts.setdefault(whole, len(texts)))
             else:
                 part_rows.append(None)
-        embeddings = self.encoder.encode(list(texts))
-        proba = self.sentiment.predict_proba(embeddings)
+        if one_by_one:
+            embeddings = np.vstack([self.encoder.encode([t]) for t in texts])
+            proba = np.vstack([self.sentiment.predict_proba(row[None, :]) for row in embeddings])
+        else:
+            embeddings = self.encoder.encode(list(texts))
+            proba = self.sentiment.predict_proba(embeddings)
         for pa, row in zip(parts, part_rows, strict=True):
             pa.sentence_proba = [proba[r] for r in pa.sentence_rows]
             if row is not None:

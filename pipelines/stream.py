@@ -47,7 +47,7 @@ class ConversationSession:
         warnings: list[str] = []
         language = self.enricher.language.detect(turn.text, self.start.language)
         if language.supported:
-            self.enricher.analyze([pa], self.options.signals)
+            self.enricher.analyze([pa], self.options.signals, one_by_one=bool(self.options.pin_models))
         else:
             warnings.append(f"turn {index}: language {language.code!r} is not supported; turn not scored")
         self.parts.append(pa)

@@ -235,6 +235,18 @@ def evaluate_model(model: AspectModel, examples: Sequence[AspectExample]) -> tup
     return scores(gold, pred), len(gold) / seconds
 
 
+def record_dev_figures(out: Path, dev: dict[str, Any]) -> None:
+    """Add the MAMS val figures to ``aspect.json``, where the regression gate reads them."""
+    meta = json.loads((out / "aspect.json").read_text(encoding="utf-8"))
+    meta["metadata"]["dev"] = {
+        "set": "MAMS ATSA val",
+        "n": dev["n"],
+        "accuracy": round(dev["accuracy"], 4),
+        "macro_f1": round(dev["macro_f1"], 4),
+    }
+    write_meta(out, meta)
+
+
 def write_card(
     out: Path,
     config: AspectTrainConfig,
@@ -309,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     figures = train(train_rows, config, args.out)
     dev, rate = evaluate_model(AspectModel.load(args.out), dev_rows)
     figures["dev_aspects_per_second"] = round(rate, 1)
+    record_dev_figures(args.out, dev)
     write_card(args.out, config, n_train, figures, dev)
     print(json.dumps({"train": figures, "dev": dev}, indent=2))
 

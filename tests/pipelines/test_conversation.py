@@ -115,3 +115,11 @@ def test_turns_out_of_order_are_read_in_time_order() -> None:
     shuffled = [ordered[2], ordered[0], ordered[1]]
     a, b = conversation_metrics(ordered), conversation_metrics(shuffled)
     assert (a.silence_total_ms, a.response_count, a.avg_response_ms) == (b.silence_total_ms, b.response_count, 1000)
+
+
+def test_the_example_of_docs_conversation_md() -> None:
+    m = conversation_metrics([turn(A, 0, 2000), turn(C, 2500, 8000), turn(A, 7000, 9000), turn(C, 12000, 13000)])
+    assert (m.duration_ms, role_of(m, A).talk_ms, role_of(m, C).talk_ms) == (13000, 4000, 6500)
+    assert (m.silence_total_ms, m.longest_silence_ms, m.silence_count) == (3500, 3000, 1)
+    assert (m.overtalk_ms, m.overtalk_count, m.interruptions) == (1000, 1, (InterruptionCount(A, C, 1),))
+    assert (m.response_count, m.avg_response_ms) == (1, 0.0)
