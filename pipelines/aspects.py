@@ -37,6 +37,24 @@ TOPIC_KEYWORD = "topic_keyword"
 _LEADING_POS = {"DET", "PRON", "PART", "PUNCT"}
 # Noun chunks that are times, amounts or counts ("three weeks", "$20") are not things a customer rates.
 _NOT_ASPECTS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"}
+# Nouns of conversation itself (spaCy tags "Thanks" and "Mm" as nouns): small talk, not a thing to rate.
+_SMALL_TALK = {
+    "thanks",
+    "thank",
+    "bye",
+    "goodbye",
+    "hello",
+    "hi",
+    "hey",
+    "mm",
+    "hm",
+    "hmm",
+    "uh",
+    "um",
+    "way",
+    "okay",
+    "ok",
+}
 
 
 class AspectScorer(Protocol):
@@ -67,17 +85,37 @@ def noun_chunk_candidates(doc: Any) -> list[Candidate]:
     for chunk in doc.noun_chunks:
         if chunk.root.pos_ == "PRON" or all(tok.is_stop or tok.is_punct for tok in chunk):
             continue
-        if chunk.root.ent_type_ in _NOT_ASPECTS:
+        if chunk.root.ent_type_ in _NOT_ASPECTS or chunk.root.lower_ in _SMALL_TALK:
             continue
         tokens = list(chunk)
         while tokens and tokens[0].pos_ in _LEADING_POS:
             tokens = tokens[1:]
         if not tokens:
             continue
-        key = " ".join([*(t.text.lower() for t in tokens[:-1]), tokens[-1].lemma_.lower() or tokens[-1].text.lower()])
+        key = " ".join([*(t.text.lower() for t in tokens[:-1]), _singular(tokens[-1])])
         start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
         out.append(Candidate(start, end, doc.text[start:end], key, NOUN_CHUNK))
     return out
+
+
+def _singular(token: Any) -> str:
+    """The lower-cased singular of a noun, so "refunds" and "refund" share a summary row.
+
+    The service's spaCy pipeline runs without its lemmatizer; plural nouns (tag NNS) lose their
+    regular ending, irregular ones keep their form.
+    """
+    word = token.lower_
+    if token.lemma_ and token.lemma_ != token.text:
+        return str(token.lemma_).lower()
+    if token.tag_ != "NNS" or len(word) <= 3:
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "ches", "shes", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
 
 
 def keyword_candidates(text: str, keywords: Iterable[str], taken: Sequence[Candidate]) -> list[Candidate]:

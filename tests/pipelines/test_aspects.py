@@ -77,6 +77,11 @@ def test_noun_chunks_drop_determiners_pronouns_and_durations(parser: Any) -> Non
     assert all(text[c.start : c.end] == c.text for c in found)
 
 
+def test_keys_group_plurals_and_small_talk_is_not_an_aspect(parser: Any) -> None:
+    found = noun_chunk_candidates(parser("Refunds take days, the boxes and batteries arrived broken. Thanks, bye."))
+    assert [(c.text, c.key) for c in found] == [("Refunds", "refund"), ("boxes", "box"), ("batteries", "battery")]
+
+
 def test_topic_keywords_are_whole_words_outside_noun_chunks(parser: Any) -> None:
     text = "The card fee is high, nothing about refunds. Nothing!"
     chunks = noun_chunk_candidates(parser(text))

@@ -113,10 +113,11 @@ def test_a_pinned_version_that_is_not_loaded_is_not_found(stub: svc_grpc.Enrichm
 
 def test_stream_summary_carries_conversation_metrics_and_aspects(stub: svc_grpc.EnrichmentServiceStub) -> None:
     start = svc_pb.StreamStart(interaction_id="live-1", options=svc_pb.EnrichOptions(signals=WITH_ASPECTS))
-    turns = list(twenty_turn_call().transcript.turns)[:8]
+    turns = list(twenty_turn_call().transcript.turns)[:9]
     messages = [svc_pb.EnrichStreamRequest(start=start)] + [svc_pb.EnrichStreamRequest(turn=t) for t in turns]
     replies = list(stub.EnrichStream(iter(messages), timeout=120))
-    assert [r.summary.conversation.turn_count for r in replies] == list(range(1, 9))
+    assert [r.summary.conversation.turn_count for r in replies] == list(range(1, 10))
+    assert replies[7].summary.conversation.interruptions == []  # the cut-in comes with turn 8
     assert replies[-1].summary.conversation.longest_silence_ms == 6000
     assert replies[-1].summary.conversation.interruptions[0].by == AGENT
     assert any(a.text.lower() == "refund process" and a.role == CUSTOMER for a in replies[7].aspects)
