@@ -290,7 +290,10 @@ def _options(v: Violations, path: str, msg: svc_pb.EnrichOptions, limits: Limits
     valid = _specified_names(sig_pb.Signal)
     for j, signal in enumerate(msg.signals):
         if signal == sig_pb.SIGNAL_UNSPECIFIED:
-            v.add(f"{path}.signals[{j}]", f"is SIGNAL_UNSPECIFIED; use one of {valid} (or an empty list for all)")
+            v.add(
+                f"{path}.signals[{j}]",
+                f"is SIGNAL_UNSPECIFIED; use one of {valid} (or an empty list for all but SIGNAL_ASPECTS)",
+            )
         else:
             _enum(v, f"{path}.signals[{j}]", signal, sig_pb.Signal)
     _short(v, f"{path}.intent_taxonomy", msg.intent_taxonomy, limits)
