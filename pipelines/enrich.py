@@ -437,6 +437,9 @@ def pinned_models(enricher: Enricher, pins: Sequence[str], *, prefix: str = "opt
         if pin in fixed:
             continue
         spec = registry.specs.get(pin)
+        if spec is None and registry.user_dir is not None:
+            registry.refresh()  # a user model trained after the last scan
+            spec = registry.specs.get(pin)
         if spec is not None and spec.kind in ("intent", "topics"):
             if chosen.get(spec.kind, pin) != pin:
                 raise InvalidInputError.single(field, f"pins {pin} and {chosen[spec.kind]}; pin one {spec.kind} model")

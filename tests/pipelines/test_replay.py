@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
 from models.errors import InvalidInputError, NotFoundError
-from pipelines.domain import EnrichOptions, Interaction, PlainText, SpeakerRole, StreamStart, Transcript, Turn
+from models.registry import ModelRegistry
+from pipelines.domain import EnrichOptions, Interaction, ModelRef, PlainText, SpeakerRole, StreamStart, Transcript, Turn
 from pipelines.enrich import Enricher
 from pipelines.stream import ConversationSession
-from tests.pipelines.conftest import assert_same_results
+from tests.pipelines.conftest import INTENT_DATA, HashingEncoder, _train_head, assert_same_results
 
 
 def call(i: int = 0) -> Interaction:
@@ -77,3 +79,19 @@ def test_a_stream_refuses_a_bad_pin_before_any_turn(enricher: Enricher) -> None:
     assert info.value.field == "start.options.pin_models[0]"
     ok = dataclasses.replace(start, options=EnrichOptions(pin_models=("topics.customer_service.v2",)))
     assert ConversationSession(enricher=enricher, start=ok).topics is not None
+
+
+def test_an_older_user_taxonomy_version_can_be_pinned(artifacts_dir: Path, nlp: object, tmp_path: Path) -> None:
+    registry = ModelRegistry(artifacts_dir=artifacts_dir, user_dir=tmp_path / "models")
+    enricher = Enricher(encoder=HashingEncoder(), registry=registry, nlp=nlp, nlp_model=ModelRef("nlp.blank_en", "t"))
+    for _ in range(2):  # v1, then v2
+        registry.publish_user_model(
+            "intent",
+            "returns",
+            lambda folder, v: _train_head("intent.returns", v, INTENT_DATA, HashingEncoder(), 0.3).save(folder),
+        )
+    latest = enricher.enrich([call()], EnrichOptions(intent_taxonomy="returns"))[0]
+    pinned = enricher.enrich([call()], EnrichOptions(intent_taxonomy="returns", pin_models=("intent.returns.v1",)))[0]
+    assert latest.intent is not None and latest.intent.model.id == "intent.returns.v2"
+    assert pinned.intent is not None and pinned.intent.model.id == "intent.returns.v1"
+    assert "intent.returns.v1" in [m.id for m in pinned.models]
