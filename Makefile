@@ -10,7 +10,7 @@ PORT   ?= 50051
 DATASETS ?= ../shared/datasets
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads fit-topics bench bench-topics bench-journeys load-test clean
+.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads train-aspect fit-topics bench bench-aspect bench-topics bench-journeys load-test clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,11 +52,17 @@ finetune-encoder: $(STAMP) ## retrain the encoder's multi-task LoRA adapter (~40
 train-heads: $(STAMP) ## retrain the sentiment and intent heads from $(DATASETS) into models/artifacts
 	$(PY) -m models.training.train_heads --datasets $(DATASETS)
 
+train-aspect: $(STAMP) ## retrain the aspect-polarity model (aspect.v1) on MAMS ATSA train (~25 min on 2 busy cores)
+	$(PY) -m models.training.train_aspect --datasets $(DATASETS)
+
 fit-topics: $(STAMP) ## refit the bundled topic model from $(DATASETS)
 	$(PY) -m models.training.fit_topics --datasets $(DATASETS)
 
 bench: $(STAMP) ## in-process enrichment throughput, encoder passes per text, resident memory
 	$(PY) -m eval.bench_enrich
+
+bench-aspect: $(STAMP) ## enrichment throughput with and without aspect sentiment (MAMS val sentences from $(DATASETS))
+	$(PY) -m eval.bench_aspect --datasets $(DATASETS)
 
 bench-topics: $(STAMP) ## topic fit on ~45k texts, refit id stability, assignment speed, emerging topics (needs $(DATASETS))
 	$(PY) -m eval.bench_topics --datasets $(DATASETS)

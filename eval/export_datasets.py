@@ -35,7 +35,10 @@ with speaker CUSTOMER or AGENT; timestamps are synthetic, ISO-8601 UTC):
 - ``star_dialogue_journeys``: STAR, one customer per dialogue (``star-dialogue-000002``) with gold = d,
   only dialogues with turns and at least one user-questionnaire answer (calm/helpful or task success).
 
-``--only NAME ...`` writes just those files (or groups: banking77, clinc150, customer_service, star_intent).
+``mams_atsa_dev``: MAMS ATSA val (Apache-2.0), one ``{"text", "aspect", "start", "end", "label", "sentence"}``
+row per aspect term, for ``journeymine eval aspect`` (the aspect model trains on MAMS train only).
+
+``--only NAME ...`` writes just those files (or groups: banking77, clinc150, customer_service, star_intent, mams).
 """
 
 from __future__ import annotations
@@ -321,6 +324,17 @@ def _dynasent(root: Path) -> dict[str, Records]:
     return {"dynasent_dev": rows(senti["dynasent_r1_heldout"], round="r1") + rows(senti["dynasent_r2_dev"], round="r2")}
 
 
+def mams_atsa_rows(root: Path, split: str) -> Records:
+    """MAMS ATSA as ``journeymine eval aspect`` rows: one per aspect term, in document order."""
+    from models.training.train_aspect import mams_split
+
+    return [
+        {"text": e.text, "aspect": term, "start": start, "end": end, "label": label, "sentence": str(i)}
+        for i, e in enumerate(mams_split(root, split))
+        for term, (start, end), label in zip(e.terms, e.spans, e.labels, strict=True)
+    ]
+
+
 def _star_intent(root: Path) -> dict[str, Records]:
     train, test = star_intent_sets(root)
     return {"star_intent_train": train, "star_intent_test": test}
@@ -339,6 +353,7 @@ EXPORTS: dict[str, tuple[tuple[str, ...], Callable[[Path], dict[str, Records]]]]
     "tweeteval_val": (("tweeteval_val",), lambda root: {"tweeteval_val": rows(ds.load_tweeteval_val(root)["val"])}),
     "dynasent_dev": (("dynasent_dev",), _dynasent),
     "star_intent": (("star_intent_train", "star_intent_test"), _star_intent),
+    "mams": (("mams_atsa_dev",), lambda root: {"mams_atsa_dev": mams_atsa_rows(root, "val")}),
     "uss_sgd_journeys": (("uss_sgd_journeys",), lambda root: {"uss_sgd_journeys": uss_journeys(root, "SGD")}),
     "uss_mwoz_journeys": (("uss_mwoz_journeys",), lambda root: {"uss_mwoz_journeys": uss_journeys(root, "MWOZ")}),
     "star_customer_journeys": (

@@ -3,6 +3,7 @@
     sentiment   document sentiment through Enricher.enrich       baselines: vader
     intent      document intent of a taxonomy, with abstention    baselines: logreg (needs training rows)
     topics      fit a topic model on the set's texts (eval.topics)  baselines: bertopic
+    aspect      polarity of a given aspect span (eval.aspect_eval)  baselines: sentence
     score       labelled journeys, not rows: ``journeymine eval score`` (eval/score_eval.py)
 
 A task is a small object: ``check`` validates the gold labels against the model
@@ -263,17 +264,47 @@ class TopicsTask:
         )
 
 
-TASKS: dict[str, Task | TopicsTask] = {
+class AspectTask:
+    """Aspect polarity given the span: rows carry ``start``/``end`` (and ``aspect``) fields (``eval.aspect_eval``)."""
+
+    name = "aspect"
+    baselines = ("sentence",)
+    has_out_of_scope = False
+
+    def run(
+        self, rows: Sequence[LabelledRow], config: EvalConfig, *, enricher: Enricher, lock: AbstractContextManager
+    ) -> dict[str, Any]:
+        from eval.aspect_eval import evaluate_aspects
+
+        if config.model not in (None, "", *(s.id for s in enricher.registry.of_kind("aspect")), "aspect"):
+            raise NotFoundError(
+                "aspect model", config.model, [s.id for s in enricher.registry.of_kind("aspect")], "model"
+            )
+        return evaluate_aspects(
+            rows,
+            enricher=enricher,
+            baseline=config.baseline,
+            slice_by=config.slice_by,
+            language=config.language,
+            lock=lock,
+        )
+
+
+# Tasks scored from the whole set at once (``run``) rather than row by row (``check`` / ``predict``).
+RowSetTask = TopicsTask | AspectTask
+
+TASKS: dict[str, Task | RowSetTask] = {
     "sentiment": SentimentTask(),
     "intent": IntentTask(),
     "topics": TopicsTask(),
+    "aspect": AspectTask(),
     "score": UnavailableTask(
         "score", "it reads labelled journeys, run `journeymine eval score --data FILE` (one journey per line)"
     ),
 }
 
 
-def get_task(name: str) -> Task | TopicsTask:
+def get_task(name: str) -> Task | RowSetTask:
     """The registered task called ``name``; NotFoundError lists the names."""
     if name not in TASKS:
         raise NotFoundError("eval task", name, list(TASKS), "task")
@@ -283,7 +314,7 @@ def get_task(name: str) -> Task | TopicsTask:
     return task
 
 
-def check_baseline(task: Task | TopicsTask, name: str | None) -> None:
+def check_baseline(task: Task | RowSetTask, name: str | None) -> None:
     """InvalidInputError unless ``name`` is None or one of the task's baselines."""
     if name and name not in task.baselines:
         options = ", ".join(task.baselines) or "none"
@@ -317,7 +348,7 @@ def evaluate(
     if not rows:
         raise InvalidInputError.single("rows", "no labelled rows; send at least one")
     guard = lock if lock is not None else nullcontext()
-    if isinstance(task, TopicsTask):
+    if isinstance(task, TopicsTask | AspectTask):
         return task.run(rows, config, enricher=enricher, lock=guard)
     gold = [r.label for r in rows]
     texts = [r.text for r in rows]

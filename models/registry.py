@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from models.aspect import META_FILE as ASPECT_META_FILE
+from models.aspect import AspectModel
 from models.errors import InvalidInputError, ModelNotLoadedError, NotFoundError
 from models.heads import META_FILE, WEIGHTS_FILE, LinearHead
 from models.topic_model import META_FILE as TOPICS_META_FILE
@@ -69,7 +71,7 @@ USER = "user"
 
 @dataclass(frozen=True)
 class ModelSpec:
-    kind: str  # "sentiment" | "intent" | "topics"
+    kind: str  # "sentiment" | "intent" | "topics" | "aspect"
     name: str  # "intent.banking77"
     version: str  # "v1"
     path: str  # relative to the artifacts dir (built-in) or the user dir (user)
@@ -135,9 +137,18 @@ SPECS: tuple[ModelSpec, ...] = (
         "customer-service topics fitted with BERTopic, served by nearest centroid",
         TopicModel.load,
     ),
+    ModelSpec(
+        "aspect",
+        "aspect",
+        "v1",
+        "aspect/v1",
+        "aspect-term polarity (MAMS ATSA): aspect LoRA adapter over the shared encoder + span head",
+        AspectModel.load,
+    ),
 )
 
 DEFAULTS: dict[str, str] = {
+    "aspect": "aspect.v1",
     "sentiment": "sentiment.v2",
     "intent": "intent.customer_service.v2",
     "topics": "topics.customer_service.v2",
@@ -213,7 +224,8 @@ class ModelRegistry:
             return self._loaded[model_id]
 
     def _check(self, spec: ModelSpec, artifact: Any, path: Path) -> None:
-        meta_path = path / (META_FILE if isinstance(artifact, LinearHead) else TOPICS_META_FILE)
+        meta_file = {LinearHead: META_FILE, AspectModel: ASPECT_META_FILE}.get(type(artifact), TOPICS_META_FILE)
+        meta_path = path / meta_file
         recorded = getattr(artifact, "metadata", {}).get("encoder")
         # Built-ins that predate the field are trusted; user heads always record it.
         checked = self.encoder_id is not None and (recorded is not None or spec.source == USER)

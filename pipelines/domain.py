@@ -46,9 +46,13 @@ class SignalKind(StrEnum):
     INTENT = "intent"
     TOPICS = "topics"
     ENTITIES = "entities"
+    # Aspect sentiment costs a second transformer pass per sentence: only on request.
+    ASPECTS = "aspects"
 
 
+# What an empty signal list means: every signal but the ones a caller must ask for.
 ALL_SIGNALS: frozenset[SignalKind] = frozenset(SignalKind)
+DEFAULT_SIGNALS: frozenset[SignalKind] = ALL_SIGNALS - {SignalKind.ASPECTS}
 
 
 # --- interactions -----------------------------------------------------------------------------
@@ -125,13 +129,17 @@ class Interaction:
 
 @dataclass(frozen=True)
 class EnrichOptions:
-    signals: frozenset[SignalKind] = ALL_SIGNALS
+    signals: frozenset[SignalKind] = DEFAULT_SIGNALS
     # None means the registry's default taxonomy.
     intent_taxonomy: str | None = None
     intent_top_k: int = 3
     topics_top_k: int = 1
     # None means the registry's default topic model.
     topic_model: str | None = None
+    # A gap at least this long counts as a silence (None: ConversationConfig's default).
+    silence_threshold_ms: int | None = None
+    # Model ids the caller requires (``sentiment.v2``, ``intent.banking77.v2``): replay pins the versions.
+    pin_models: tuple[str, ...] = ()
 
 
 # --- signals ----------------------------------------------------------------------------------
@@ -242,6 +250,73 @@ class SentimentTrend:
 
 
 @dataclass(frozen=True)
+class AspectSentiment:
+    """One aspect mentioned in a sentence, with its own polarity, attributed to who said it."""
+
+    text: str  # as written
+    aspect: str  # lower-cased key the interaction's summary groups by
+    source: str  # NOUN_CHUNK | TOPIC_KEYWORD
+    span: TextSpan
+    sentence: TextSpan
+    role: SpeakerRole
+    speaker_id: str
+    sentiment: Sentiment
+
+
+@dataclass(frozen=True)
+class AspectSummary:
+    """How one aspect fared in one interaction, per speaker role."""
+
+    aspect: str
+    role: SpeakerRole
+    mentions: int
+    negative: int
+    neutral: int
+    positive: int
+    # Mean of the mentions' scores (P(positive) - P(negative)).
+    score: float
+
+
+@dataclass(frozen=True)
+class RoleTalk:
+    role: SpeakerRole
+    turn_count: int
+    timed_turn_count: int
+    word_count: int
+    talk_ms: int
+    talk_share: float
+    avg_turn_ms: float
+    avg_turn_words: float
+
+
+@dataclass(frozen=True)
+class InterruptionCount:
+    by: SpeakerRole  # who cut in
+    on: SpeakerRole  # whose turn was cut
+    count: int
+
+
+@dataclass(frozen=True)
+class ConversationMetrics:
+    """How a transcript went in time (``pipelines.conversation``; definitions in docs/conversation.md)."""
+
+    turn_count: int
+    timed_turn_count: int
+    duration_ms: int
+    roles: tuple[RoleTalk, ...]
+    silence_threshold_ms: int
+    silence_total_ms: int
+    longest_silence_ms: int
+    silence_count: int
+    overtalk_ms: int
+    overtalk_count: int
+    interruptions: tuple[InterruptionCount, ...]
+    response_count: int
+    avg_response_ms: float
+    max_response_ms: int
+
+
+@dataclass(frozen=True)
 class LanguageInfo:
     code: str
     confidence: float
@@ -263,6 +338,9 @@ class EnrichedInteraction:
     entities: tuple[Entity, ...] = ()
     models: tuple[ModelRef, ...] = ()
     warnings: tuple[str, ...] = ()
+    conversation: ConversationMetrics | None = None
+    aspects: tuple[AspectSentiment, ...] = ()
+    aspect_summary: tuple[AspectSummary, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -283,6 +361,8 @@ class ConversationSummary:
     trend: SentimentTrend | None
     intent: Intent | None
     topics: tuple[TopicAssignment, ...]
+    conversation: ConversationMetrics | None = None
+    aspect_summary: tuple[AspectSummary, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -294,6 +374,7 @@ class TurnUpdate:
     entities: tuple[Entity, ...]
     summary: ConversationSummary
     warnings: tuple[str, ...] = ()
+    aspects: tuple[AspectSentiment, ...] = ()
 
 
 @dataclass(frozen=True)

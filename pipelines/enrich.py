@@ -2,6 +2,7 @@
 
     prepare:  segment -> detect language -> parse (spaCy)
     finish:   encode (one pass per unique text) -> heads (sentiment, intent, topics) -> roll up
+              -> aspects (on request: their own pass per sentence) -> conversation metrics
               -> EnrichedInteraction
 
 Every distinct sentence and every multi-sentence part is encoded exactly once
@@ -23,8 +24,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.encoder import Encoder
+from models.errors import InvalidInputError, NotFoundError
 from models.registry import ModelRegistry
+from pipelines.aspects import AspectStage, Candidate, keyword_candidates, summarize_aspects
+from pipelines.conversation import ConversationConfig, conversation_metrics
 from pipelines.domain import (
+    AspectSentiment,
+    ConversationMetrics,
     ConversationSummary,
     EnrichedInteraction,
     EnrichOptions,
@@ -42,6 +48,7 @@ from pipelines.domain import (
     TextSpan,
     TopicAssignment,
     Transcript,
+    Turn,
     TurnSignals,
 )
 from pipelines.entities import entities_from
@@ -59,6 +66,7 @@ class EnrichConfig(BaseModel):
 
     sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
     language: LanguageConfig = Field(default_factory=LanguageConfig)
+    conversation: ConversationConfig = Field(default_factory=ConversationConfig)
     # A multi-sentence part longer than this (characters) is represented by the mean of its
     # sentences' embeddings instead of its own pass (the encoder truncates at 256 tokens).
     max_part_chars: int = 1000
@@ -80,6 +88,9 @@ class PartAnalysis:
     embedding: np.ndarray | None = None
     sentiment_proba: np.ndarray | None = None
     sentence_proba: list[np.ndarray] = field(default_factory=list)
+    # Noun-chunk aspect candidates from the parse (only when aspects are asked for), then their scores.
+    aspect_candidates: list[Candidate] = field(default_factory=list)
+    aspects: list[AspectSentiment] = field(default_factory=list)
 
     @property
     def weight(self) -> float:
@@ -138,6 +149,8 @@ class Enricher:
         self._intent_stages: dict[str, IntentStage] = {}
         self._topic_stages: dict[str, TopicStage] = {}
         self.topics: TopicStage = self.topic_stage(None)
+        # Loaded on the first request that asks for aspects: the model is a second transformer.
+        self._aspects: AspectStage | None = None
 
     # --- lookups -------------------------------------------------------------------------------
 
@@ -155,18 +168,24 @@ class Enricher:
             self._topic_stages[spec.id] = TopicStage(model=self.registry.load(spec.id))
         return self._topic_stages[spec.id]
 
+    def aspect_stage(self) -> AspectStage:
+        """The aspect-sentiment stage (the registry's default aspect model), loaded on first use."""
+        if self._aspects is None:
+            self._aspects = AspectStage(model=self.registry.load(self.registry.resolve("aspect", None).id))
+        return self._aspects
+
     def stages_for(
         self, options: EnrichOptions, *, prefix: str = "options"
     ) -> tuple[IntentStage | None, TopicStage | None]:
-        """The intent and topic stages ``options`` ask for; a named model is resolved even when its signal is off."""
-        named_intent = (
-            self.intent_stage(options.intent_taxonomy, field=f"{prefix}.intent_taxonomy")
-            if options.intent_taxonomy
-            else None
-        )
-        named_topics = (
-            self.topic_stage(options.topic_model, field=f"{prefix}.topic_model") if options.topic_model else None
-        )
+        """The intent and topic stages ``options`` ask for; a named model is resolved even when its signal is off.
+
+        Pinned ids (``options.pin_models``) are checked first: a pinned intent or topic model is the one used.
+        """
+        pins = pinned_models(self, options.pin_models, prefix=prefix)
+        taxonomy = _pinned_name(pins, "intent", options.intent_taxonomy, f"{prefix}.intent_taxonomy")
+        topic_model = _pinned_name(pins, "topics", options.topic_model, f"{prefix}.topic_model")
+        named_intent = self.intent_stage(taxonomy, field=f"{prefix}.intent_taxonomy") if taxonomy else None
+        named_topics = self.topic_stage(topic_model, field=f"{prefix}.topic_model") if topic_model else None
         intent = (named_intent or self.intent_stage(None)) if SignalKind.INTENT in options.signals else None
         topics = (named_topics or self.topics) if SignalKind.TOPICS in options.signals else None
         return intent, topics
@@ -185,13 +204,20 @@ class Enricher:
         # A named taxonomy or topic model is resolved even when its signal is off: a typo must not pass silently.
         intent, topics = self.stages_for(options)
         prepared = Prepared(options, intent, topics, [self._plan(interaction) for interaction in interactions])
-        self._parse(prepared.parts, with_entities=SignalKind.ENTITIES in options.signals)
+        self._parse(
+            prepared.parts,
+            with_entities=SignalKind.ENTITIES in options.signals,
+            with_aspects=SignalKind.ASPECTS in options.signals,
+        )
         return prepared
 
     def finish(self, prepared: Prepared) -> list[EnrichedInteraction]:
         """The second half of ``enrich``: one encoder pass, the heads, the roll-ups. Never uses spaCy."""
-        self._encode(prepared.parts, prepared.options.signals)
-        return [self._assemble(plan, prepared.options, prepared.intent, prepared.topics) for plan in prepared.plans]
+        options = prepared.options
+        self._encode(prepared.parts, options.signals, one_by_one=bool(options.pin_models))
+        if SignalKind.ASPECTS in options.signals:
+            self.aspect_stage()  # a missing aspect model fails the call before any work is assembled
+        return [self._assemble(plan, options, prepared.intent, prepared.topics) for plan in prepared.plans]
 
     def enrich_batches(
         self, batches: Iterable[Sequence[Interaction]], options: EnrichOptions | None = None
@@ -208,12 +234,22 @@ class Enricher:
         language = self.language.detect(text, interaction.language)
         return _Plan(interaction, language, [PartAnalysis(p) for p in parts])
 
-    def analyze(self, parts: Sequence[PartAnalysis], signals: frozenset[SignalKind]) -> None:
+    def analyze(
+        self, parts: Sequence[PartAnalysis], signals: frozenset[SignalKind], *, one_by_one: bool = False
+    ) -> None:
         """Parse, encode and score parts in place, in one batch: one encoder pass per unique text."""
-        self._parse(parts, with_entities=SignalKind.ENTITIES in signals)
-        self._encode(parts, signals)
+        self._parse(parts, with_entities=SignalKind.ENTITIES in signals, with_aspects=SignalKind.ASPECTS in signals)
+        self._encode(parts, signals, one_by_one=one_by_one)
 
-    def _encode(self, parts: Sequence[PartAnalysis], signals: frozenset[SignalKind]) -> None:
+    def _encode(
+        self, parts: Sequence[PartAnalysis], signals: frozenset[SignalKind], *, one_by_one: bool = False
+    ) -> None:
+        """One encoder pass per unique text, and the sentiment head, in place.
+
+        ``one_by_one`` (replay: the request pins model versions) runs every text through the encoder and the
+        sentiment head alone, so its floats do not depend on what else is in the batch (a batched matrix
+        product rounds differently), at the price of the encoder's batch-of-one speed.
+        """
         if not parts or not signals & {SignalKind.SENTIMENT, SignalKind.INTENT, SignalKind.TOPICS}:
             return
         texts: dict[str, int] = {}
@@ -225,8 +261,12 @@ class Enricher:
                 part_rows.append(texts.setdefault(whole, len(texts)))
             else:
                 part_rows.append(None)
-        embeddings = self.encoder.encode(list(texts))
-        proba = self.sentiment.predict_proba(embeddings)
+        if one_by_one:
+            embeddings = np.vstack([self.encoder.encode([t]) for t in texts])
+            proba = np.vstack([self.sentiment.predict_proba(row[None, :]) for row in embeddings])
+        else:
+            embeddings = self.encoder.encode(list(texts))
+            proba = self.sentiment.predict_proba(embeddings)
         for pa, row in zip(parts, part_rows, strict=True):
             pa.sentence_proba = [proba[r] for r in pa.sentence_rows]
             if row is not None:
@@ -236,16 +276,18 @@ class Enricher:
                 pa.embedding = _normalise(embeddings[pa.sentence_rows].mean(axis=0))
                 pa.sentiment_proba = self.sentiment.predict_proba(pa.embedding[None, :])[0]
 
-    def _parse(self, parts: Sequence[PartAnalysis], *, with_entities: bool) -> None:
+    def _parse(self, parts: Sequence[PartAnalysis], *, with_entities: bool, with_aspects: bool = False) -> None:
         if not parts:
             return
-        parsed = self.parser.parse([pa.part.text for pa in parts], with_entities=with_entities)
+        texts = [pa.part.text for pa in parts]
+        parsed = self.parser.parse(texts, with_entities=with_entities, with_aspects=with_aspects)
         for pa, result in zip(parts, parsed, strict=True):
             part, text = pa.part, pa.part.text
             pa.sentences = [(TextSpan(part.part, part.index, s, e), text[s:e]) for s, e in result.sentences]
             if not pa.sentences:  # whitespace-only parts are filtered earlier; keep one span regardless
                 pa.sentences = [(TextSpan(part.part, part.index, 0, len(text)), text.strip())]
             pa.entities = entities_from(list(result.entities), part, self.nlp_model)
+            pa.aspect_candidates = list(result.aspects)
 
     def close(self) -> None:
         """Stop the parser process, if there is one."""
@@ -263,7 +305,12 @@ class Enricher:
                 f"language {plan.language.code!r} is not supported (supported: "
                 f"{', '.join(self.config.language.supported)}); text signals were not computed"
             )
-            return EnrichedInteraction(interaction.id, plan.language, warnings=tuple(warnings))
+            return EnrichedInteraction(
+                interaction.id,
+                plan.language,
+                warnings=tuple(warnings),
+                conversation=self.conversation(interaction, options),
+            )
         signals = options.signals
         is_transcript = isinstance(interaction.content, Transcript)
         customer = [pa for pa in parts if pa.part.role == SpeakerRole.CUSTOMER]
@@ -281,6 +328,10 @@ class Enricher:
         if is_transcript:
             turns = tuple(self.turn_signals(pa, options, intent) for pa in parts)
         entities = tuple(e for pa in parts for e in pa.entities) if SignalKind.ENTITIES in signals else ()
+        aspects: tuple[AspectSentiment, ...] = ()
+        if SignalKind.ASPECTS in signals:
+            keywords = [k for t in summary.topics for k in t.keywords]
+            aspects = tuple(a for pa in parts for a in self.score_aspects(pa, keywords))
         models = self._models_used(options, intent, topics, encoded=bool(parts))
         return EnrichedInteraction(
             interaction_id=interaction.id,
@@ -295,7 +346,30 @@ class Enricher:
             entities=entities,
             models=models,
             warnings=tuple(warnings),
+            conversation=self.conversation(interaction, options),
+            aspects=aspects,
+            aspect_summary=summarize_aspects(aspects),
         )
+
+    def conversation(self, interaction: Interaction, options: EnrichOptions) -> ConversationMetrics | None:
+        """Conversation metrics of a transcript (None for other content)."""
+        if not isinstance(interaction.content, Transcript):
+            return None
+        return self.conversation_of(interaction.content.turns, options)
+
+    def conversation_of(self, turns: Sequence[Turn], options: EnrichOptions) -> ConversationMetrics:
+        """Conversation metrics of ``turns`` with the options' silence threshold."""
+        return conversation_metrics(
+            turns, silence_threshold_ms=options.silence_threshold_ms, config=self.config.conversation
+        )
+
+    def score_aspects(self, pa: PartAnalysis, keywords: Sequence[str] = ()) -> list[AspectSentiment]:
+        """The part's aspects (noun chunks, and ``keywords`` where they occur) with their polarity; kept on ``pa``."""
+        candidates = [*pa.aspect_candidates, *keyword_candidates(pa.part.text, keywords, pa.aspect_candidates)]
+        pa.aspects = self.aspect_stage().score(
+            pa.sentences, candidates, role=pa.part.role, speaker_id=pa.part.speaker_id
+        )
+        return pa.aspects
 
     def turn_signals(self, pa: PartAnalysis, options: EnrichOptions, intent: IntentStage | None) -> TurnSignals:
         sentiment = None
@@ -383,7 +457,60 @@ class Enricher:
             refs.append(intent.model)
         if topics is not None:
             refs.append(topics.model)
+        if SignalKind.ASPECTS in signals and self._aspects is not None:
+            refs.append(self._aspects.model)
         return tuple(refs)
+
+    def loaded_refs(self) -> list[ModelRef]:
+        """Models every enrich call uses at one fixed version (pinning can only confirm them)."""
+        refs = [self.nlp_model, self.encoder_model, self.sentiment.model]
+        if self._aspects is not None:
+            refs.append(self._aspects.model)
+        return refs
+
+
+def pinned_models(enricher: Enricher, pins: Sequence[str], *, prefix: str = "options") -> dict[str, str]:
+    """Check ``pins`` (model ids) against what ``enricher`` can run; returns the pinned intent/topics ids by kind.
+
+    A fixed model (spaCy, the encoder, sentiment, aspects) must be pinned at its loaded version; an
+    intent taxonomy or topic model may be any registered version. Anything else is NotFoundError naming
+    the versions there are, so a replay fails loudly instead of silently using another model.
+    """
+    chosen: dict[str, str] = {}
+    if not pins:
+        return chosen
+    registry = enricher.registry
+    fixed = {ref.id for ref in enricher.loaded_refs()}
+    fixed.update(s.id for s in registry.of_kind("aspect") if registry.is_default(s))
+    for j, pin in enumerate(pins):
+        field = f"{prefix}.pin_models[{j}]"
+        if pin in fixed:
+            continue
+        spec = registry.specs.get(pin)
+        if spec is None and registry.user_dir is not None:
+            registry.refresh()  # a user model trained after the last scan
+            spec = registry.specs.get(pin)
+        if spec is not None and spec.kind in ("intent", "topics"):
+            if chosen.get(spec.kind, pin) != pin:
+                raise InvalidInputError.single(field, f"pins {pin} and {chosen[spec.kind]}; pin one {spec.kind} model")
+            chosen[spec.kind] = pin
+            continue
+        known = sorted(fixed | {s.id for s in registry.of_kind("intent")} | {s.id for s in registry.of_kind("topics")})
+        name = pin.rsplit(".", 1)[0]
+        raise NotFoundError("model version", pin, [i for i in known if i.rsplit(".", 1)[0] == name] or known, field)
+    return chosen
+
+
+def _pinned_name(pins: dict[str, str], kind: str, named: str | None, field: str) -> str | None:
+    """The model name to resolve for ``kind``: the pinned id when there is one (it must agree with ``named``)."""
+    pin = pins.get(kind)
+    if pin is None:
+        return named
+    if named and named != pin and not pin.startswith(f"{kind}.{named}."):
+        raise InvalidInputError.single(
+            field, f"is {named!r}, but options.pin_models pins {pin}; send the pinned name or drop one of them"
+        )
+    return pin
 
 
 def _normalise(v: np.ndarray) -> np.ndarray:

@@ -28,13 +28,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ParsedText:
-    """One text's parse: stripped sentence spans, and entities (only when asked for)."""
+    """One text's parse: stripped sentence spans, and entities and aspect candidates (only when asked for)."""
 
     sentences: tuple[tuple[int, int], ...]  # (start, end) character offsets, in order
     entities: tuple[tuple[str, str, int, int], ...] = ()  # pipelines.entities.entity_tuples
+    aspects: tuple[Any, ...] = ()  # pipelines.aspects.Candidate: noun chunks that name a thing
 
 
-def parse_doc(doc: Any, *, with_entities: bool) -> ParsedText:
+def parse_doc(doc: Any, *, with_entities: bool, with_aspects: bool = False) -> ParsedText:
+    from pipelines.aspects import noun_chunk_candidates
     from pipelines.entities import entity_tuples
 
     sentences = []
@@ -45,11 +47,12 @@ def parse_doc(doc: Any, *, with_entities: bool) -> ParsedText:
         start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
         sentences.append((start, start + len(stripped)))
     entities = tuple(entity_tuples(doc)) if with_entities else ()
-    return ParsedText(tuple(sentences), entities)
+    aspects = tuple(noun_chunk_candidates(doc)) if with_aspects else ()
+    return ParsedText(tuple(sentences), entities, aspects)
 
 
 class Parser(Protocol):
-    def parse(self, texts: Sequence[str], *, with_entities: bool) -> list[ParsedText]: ...
+    def parse(self, texts: Sequence[str], *, with_entities: bool, with_aspects: bool = False) -> list[ParsedText]: ...
 
     def close(self) -> None: ...
 
@@ -58,8 +61,9 @@ class InProcessParser:
     def __init__(self, nlp: Any, *, batch_size: int = 64) -> None:
         self.nlp, self.batch_size = nlp, batch_size
 
-    def parse(self, texts: Sequence[str], *, with_entities: bool) -> list[ParsedText]:
-        return [parse_doc(d, with_entities=with_entities) for d in self.nlp.pipe(texts, batch_size=self.batch_size)]
+    def parse(self, texts: Sequence[str], *, with_entities: bool, with_aspects: bool = False) -> list[ParsedText]:
+        docs = self.nlp.pipe(texts, batch_size=self.batch_size)
+        return [parse_doc(d, with_entities=with_entities, with_aspects=with_aspects) for d in docs]
 
     def close(self) -> None:
         pass
@@ -106,14 +110,14 @@ class SubprocessParser:
             self.model_name, self._ready = payload, True
         return self.model_name
 
-    def parse(self, texts: Sequence[str], *, with_entities: bool) -> list[ParsedText]:
+    def parse(self, texts: Sequence[str], *, with_entities: bool, with_aspects: bool = False) -> list[ParsedText]:
         if not texts:
             return []
         with self._lock:
             for attempt in (1, 2):
                 try:
                     self.wait_ready()
-                    self._conn.send((list(texts), with_entities))
+                    self._conn.send((list(texts), with_entities, with_aspects))
                     kind, payload = self._recv()
                     break
                 except (EOFError, BrokenPipeError, ConnectionResetError, ParserProcessError) as exc:
@@ -176,9 +180,9 @@ def _serve(conn: Any, package: str | None, batch_size: int) -> None:
             return
         if message is None:
             return
-        texts, with_entities = message
+        texts, with_entities, with_aspects = message
         try:
-            conn.send(("ok", parser.parse(texts, with_entities=with_entities)))
+            conn.send(("ok", parser.parse(texts, with_entities=with_entities, with_aspects=with_aspects)))
         except BaseException as exc:
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
 

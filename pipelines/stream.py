@@ -1,11 +1,15 @@
 """Live conversations: turns arrive one at a time; each gets its signals and a running summary.
 
 The summary after the last turn equals what ``Enricher.enrich`` returns for the
-whole transcript, because both roll up the same per-part analyses.
+whole transcript, because both roll up the same per-part analyses (conversation
+metrics included). A turn's aspects read the topic keywords of the call so far.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from pipelines.aspects import summarize_aspects
 from pipelines.domain import (
     ContentPart,
     EnrichOptions,
@@ -28,7 +32,10 @@ class ConversationSession:
         self.options: EnrichOptions = start.options
         # Resolve the taxonomy and topic model now so an unknown name fails the stream before any turn.
         self.intent, self.topics = enricher.stages_for(start.options, prefix="start.options")
+        if SignalKind.ASPECTS in self.options.signals:
+            enricher.aspect_stage()  # a missing aspect model fails the stream before any turn
         self.parts: list[PartAnalysis] = []
+        self.turns: list[Turn] = []
 
     @property
     def turn_count(self) -> int:
@@ -40,10 +47,19 @@ class ConversationSession:
         warnings: list[str] = []
         language = self.enricher.language.detect(turn.text, self.start.language)
         if language.supported:
-            self.enricher.analyze([pa], self.options.signals)
+            self.enricher.analyze([pa], self.options.signals, one_by_one=bool(self.options.pin_models))
         else:
             warnings.append(f"turn {index}: language {language.code!r} is not supported; turn not scored")
         self.parts.append(pa)
+        self.turns.append(turn)
+        summary = self.enricher.summarize(self.parts, self.options, self.intent, self.topics, transcript=True)
+        if SignalKind.ASPECTS in self.options.signals and language.supported:
+            self.enricher.score_aspects(pa, [k for t in summary.topics for k in t.keywords])
+        summary = replace(
+            summary,
+            conversation=self.enricher.conversation_of(self.turns, self.options),
+            aspect_summary=summarize_aspects([a for p in self.parts for a in p.aspects]),
+        )
         sentences: tuple[SentenceSentiment, ...] = ()
         if SignalKind.SENTIMENT in self.options.signals:
             sentences = tuple(
@@ -54,6 +70,7 @@ class ConversationSession:
             turn=self.enricher.turn_signals(pa, self.options, self.intent),
             sentences=sentences,
             entities=tuple(pa.entities),
-            summary=self.enricher.summarize(self.parts, self.options, self.intent, self.topics, transcript=True),
+            summary=summary,
             warnings=tuple(warnings),
+            aspects=tuple(pa.aspects),
         )

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from models.errors import JourneymineError
-from pipelines.domain import EnrichOptions, SignalKind
+from pipelines.domain import DEFAULT_SIGNALS, EnrichOptions, SignalKind
 from service.config import Settings
 
 if TYPE_CHECKING:
@@ -38,7 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("enrich", help="enrich JSONL/CSV/Parquet files of interactions into JSONL, resumably")
     p.add_argument("--in", dest="inputs", type=Path, nargs="+", required=True, metavar="FILE", help="input files")
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="results, one JSON object per line")
-    p.add_argument("--signals", default="", metavar="S,S", help="sentiment,intent,topics,entities (default: all)")
+    p.add_argument(
+        "--signals",
+        default="",
+        metavar="S,S",
+        help="sentiment,intent,topics,entities,aspects (default: all but aspects)",
+    )
     p.add_argument("--taxonomy", metavar="NAME", help="intent taxonomy (default: the default one)")
     p.add_argument("--topic-model", metavar="NAME", help="topic model (default: the default one)")
     p.add_argument("--chunk-size", type=int, default=256, metavar="N", help="rows per enrich call and checkpoint")
@@ -59,7 +64,7 @@ def _options(args: argparse.Namespace) -> EnrichOptions:
     unknown = [n for n in names if n not in valid]
     if unknown:
         raise ValueError(f"--signals: unknown signal {unknown[0]!r}; valid signals are: {', '.join(sorted(valid))}")
-    signals = frozenset(valid[n] for n in names) if names else frozenset(SignalKind)
+    signals = frozenset(valid[n] for n in names) if names else DEFAULT_SIGNALS
     return EnrichOptions(signals=signals, intent_taxonomy=args.taxonomy, topic_model=args.topic_model)
 
 

@@ -3,6 +3,7 @@
     journeymine eval intent --data dev.jsonl --model banking77 --json
     journeymine eval sentiment --data sst2.tsv --text-field content --baseline vader --report out/
     journeymine eval topics --data complaints.jsonl --baseline bertopic --json
+    journeymine eval aspect --data mams_atsa_dev.jsonl --baseline sentence --json  (text, aspect, start, end, label)
     journeymine eval score --data journeys.jsonl --json          (labelled journeys; eval/score_eval.py)
 
 With ``--json`` stdout carries exactly one JSON object (logs and the progress bar
@@ -48,7 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--baseline",
         metavar="NAME",
-        help="reference beside the model: vader (sentiment), logreg (intent), bertopic (topics)",
+        help="reference beside the model: vader (sentiment), logreg (intent), bertopic (topics), "
+        "sentence (aspect: sentence-level sentiment applied to every aspect)",
     )
     p.add_argument("--baseline-train", type=Path, metavar="FILE", help="training rows for the logreg baseline")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")

@@ -14,10 +14,13 @@ from journeymine.v1 import enrichment_service_pb2 as svc_pb
 from journeymine.v1 import interaction_pb2 as ix_pb
 from journeymine.v1 import signals_pb2 as sig_pb
 from pipelines.domain import (
-    ALL_SIGNALS,
+    DEFAULT_SIGNALS,
+    AspectSentiment,
+    AspectSummary,
     Channel,
     Content,
     ContentPart,
+    ConversationMetrics,
     ConversationSummary,
     Email,
     EnrichedInteraction,
@@ -82,6 +85,7 @@ SIGNAL_FROM_PROTO: dict[int, SignalKind] = {
     sig_pb.SIGNAL_INTENT: SignalKind.INTENT,
     sig_pb.SIGNAL_TOPICS: SignalKind.TOPICS,
     sig_pb.SIGNAL_ENTITIES: SignalKind.ENTITIES,
+    sig_pb.SIGNAL_ASPECTS: SignalKind.ASPECTS,
 }
 SIGNAL_TO_PROTO: dict[SignalKind, int] = {v: k for k, v in SIGNAL_FROM_PROTO.items()}
 
@@ -102,6 +106,11 @@ SENTIMENT_LABEL_TO_PROTO: dict[SentimentLabel, int] = {
     SentimentLabel.MIXED: sig_pb.SENTIMENT_LABEL_MIXED,
 }
 SENTIMENT_LABEL_FROM_PROTO: dict[int, SentimentLabel] = {v: k for k, v in SENTIMENT_LABEL_TO_PROTO.items()}
+
+ASPECT_SOURCE_TO_PROTO: dict[str, int] = {
+    "noun_chunk": sig_pb.ASPECT_SOURCE_NOUN_CHUNK,
+    "topic_keyword": sig_pb.ASPECT_SOURCE_TOPIC_KEYWORD,
+}
 
 
 # --- proto -> domain: requests ------------------------------------------------------------------
@@ -161,13 +170,15 @@ def interaction_from_proto(msg: ix_pb.Interaction) -> Interaction:
 
 def options_from_proto(msg: svc_pb.EnrichOptions) -> EnrichOptions:
     """EnrichOptions with the contract's defaults for zero values."""
-    signals = frozenset(SIGNAL_FROM_PROTO[s] for s in msg.signals) if msg.signals else ALL_SIGNALS
+    signals = frozenset(SIGNAL_FROM_PROTO[s] for s in msg.signals) if msg.signals else DEFAULT_SIGNALS
     return EnrichOptions(
         signals=signals,
         intent_taxonomy=msg.intent_taxonomy or None,
         intent_top_k=msg.intent_top_k or DEFAULT_INTENT_TOP_K,
         topics_top_k=msg.topics_top_k or DEFAULT_TOPICS_TOP_K,
         topic_model=msg.topic_model or None,
+        silence_threshold_ms=msg.silence_threshold_ms or None,
+        pin_models=tuple(msg.pin_models),
     )
 
 
@@ -263,6 +274,67 @@ def trend_to_proto(t: SentimentTrend) -> sig_pb.SentimentTrend:
     )
 
 
+def conversation_to_proto(m: ConversationMetrics) -> sig_pb.ConversationMetrics:
+    return sig_pb.ConversationMetrics(
+        turn_count=m.turn_count,
+        timed_turn_count=m.timed_turn_count,
+        duration_ms=m.duration_ms,
+        roles=[
+            sig_pb.RoleTalk(
+                role=ROLE_TO_PROTO[r.role],
+                turn_count=r.turn_count,
+                timed_turn_count=r.timed_turn_count,
+                word_count=r.word_count,
+                talk_ms=r.talk_ms,
+                talk_share=r.talk_share,
+                avg_turn_ms=r.avg_turn_ms,
+                avg_turn_words=r.avg_turn_words,
+            )
+            for r in m.roles
+        ],
+        silence_threshold_ms=m.silence_threshold_ms,
+        silence_total_ms=m.silence_total_ms,
+        longest_silence_ms=m.longest_silence_ms,
+        silence_count=m.silence_count,
+        overtalk_ms=m.overtalk_ms,
+        overtalk_count=m.overtalk_count,
+        interruptions=[
+            sig_pb.InterruptionCount(by=ROLE_TO_PROTO[i.by], on=ROLE_TO_PROTO[i.on], count=i.count)
+            for i in m.interruptions
+        ],
+        response_count=m.response_count,
+        avg_response_ms=m.avg_response_ms,
+        max_response_ms=m.max_response_ms,
+    )
+
+
+def aspect_to_proto(a: AspectSentiment) -> sig_pb.AspectSentiment:
+    s = a.sentiment
+    return sig_pb.AspectSentiment(
+        text=a.text,
+        aspect=a.aspect,
+        source=ASPECT_SOURCE_TO_PROTO[a.source],
+        span=span_to_proto(a.span),
+        sentence=span_to_proto(a.sentence),
+        role=ROLE_TO_PROTO[a.role],
+        speaker_id=a.speaker_id,
+        sentiment=sentiment_to_proto(s),
+        confidence=max(s.negative, s.neutral, s.positive),
+    )
+
+
+def aspect_summary_to_proto(a: AspectSummary) -> sig_pb.AspectSummary:
+    return sig_pb.AspectSummary(
+        aspect=a.aspect,
+        role=ROLE_TO_PROTO[a.role],
+        mentions=a.mentions,
+        negative=a.negative,
+        neutral=a.neutral,
+        positive=a.positive,
+        score=a.score,
+    )
+
+
 # --- domain -> proto: responses -----------------------------------------------------------------
 
 
@@ -278,7 +350,11 @@ def enriched_to_proto(r: EnrichedInteraction) -> svc_pb.EnrichedInteraction:
         entities=[entity_to_proto(e) for e in r.entities],
         models=[model_ref_to_proto(m) for m in r.models],
         warnings=list(r.warnings),
+        aspects=[aspect_to_proto(a) for a in r.aspects],
+        aspect_summary=[aspect_summary_to_proto(a) for a in r.aspect_summary],
     )
+    if r.conversation is not None:
+        msg.conversation.CopyFrom(conversation_to_proto(r.conversation))
     if r.sentiment is not None:
         msg.sentiment.CopyFrom(sentiment_to_proto(r.sentiment))
     if r.trend is not None:
@@ -297,7 +373,10 @@ def summary_to_proto(s: ConversationSummary) -> svc_pb.ConversationSummary:
         turn_count=s.turn_count,
         roles=[role_sentiment_to_proto(r) for r in s.roles],
         topics=[topic_to_proto(t) for t in s.topics],
+        aspect_summary=[aspect_summary_to_proto(a) for a in s.aspect_summary],
     )
+    if s.conversation is not None:
+        msg.conversation.CopyFrom(conversation_to_proto(s.conversation))
     if s.customer_sentiment is not None:
         msg.customer_sentiment.CopyFrom(sentiment_to_proto(s.customer_sentiment))
     if s.trend is not None:
@@ -314,6 +393,7 @@ def turn_update_to_proto(u: TurnUpdate) -> svc_pb.EnrichStreamResponse:
         entities=[entity_to_proto(e) for e in u.entities],
         summary=summary_to_proto(u.summary),
         warnings=list(u.warnings),
+        aspects=[aspect_to_proto(a) for a in u.aspects],
     )
 
 
@@ -398,11 +478,13 @@ def interaction_to_proto(i: Interaction) -> ix_pb.Interaction:
 
 def options_to_proto(o: EnrichOptions) -> svc_pb.EnrichOptions:
     """Domain options as proto; all signals are sent as the empty list the contract defines."""
-    signals = [] if o.signals == ALL_SIGNALS else sorted(SIGNAL_TO_PROTO[s] for s in o.signals)
+    signals = [] if o.signals == DEFAULT_SIGNALS else sorted(SIGNAL_TO_PROTO[s] for s in o.signals)
     return svc_pb.EnrichOptions(
         signals=signals,
         intent_taxonomy=o.intent_taxonomy or "",
         intent_top_k=o.intent_top_k,
         topics_top_k=o.topics_top_k,
         topic_model=o.topic_model or "",
+        silence_threshold_ms=o.silence_threshold_ms or 0,
+        pin_models=list(o.pin_models),
     )

@@ -282,11 +282,18 @@ def _social(v: Violations, path: str, msg: ix_pb.SocialPost, limits: LimitsConfi
     _short(v, f"{path}.in_reply_to", msg.in_reply_to, limits)
 
 
+# More ids than there are model kinds in one result is a mistake, not a pin.
+MAX_PINNED_MODELS = 16
+
+
 def _options(v: Violations, path: str, msg: svc_pb.EnrichOptions, limits: LimitsConfig) -> None:
     valid = _specified_names(sig_pb.Signal)
     for j, signal in enumerate(msg.signals):
         if signal == sig_pb.SIGNAL_UNSPECIFIED:
-            v.add(f"{path}.signals[{j}]", f"is SIGNAL_UNSPECIFIED; use one of {valid} (or an empty list for all)")
+            v.add(
+                f"{path}.signals[{j}]",
+                f"is SIGNAL_UNSPECIFIED; use one of {valid} (or an empty list for all but SIGNAL_ASPECTS)",
+            )
         else:
             _enum(v, f"{path}.signals[{j}]", signal, sig_pb.Signal)
     _short(v, f"{path}.intent_taxonomy", msg.intent_taxonomy, limits)
@@ -295,6 +302,18 @@ def _options(v: Violations, path: str, msg: svc_pb.EnrichOptions, limits: Limits
         k = getattr(msg, name)
         if k < 0 or k > limits.max_top_k:
             v.add(f"{path}.{name}", f"is {k}; send 0 for the default or a value from 1 to {limits.max_top_k}")
+    if msg.silence_threshold_ms < 0:
+        v.add(
+            f"{path}.silence_threshold_ms",
+            f"is negative ({msg.silence_threshold_ms}); send 0 for the default (2000) or a gap length in ms",
+        )
+    if len(msg.pin_models) > MAX_PINNED_MODELS:
+        v.add(f"{path}.pin_models", f"has {len(msg.pin_models)} ids; pin at most {MAX_PINNED_MODELS} models")
+    for j, model_id in enumerate(msg.pin_models):
+        if not model_id.strip():
+            v.add(f"{path}.pin_models[{j}]", "is empty; send a model id such as 'sentiment.v2' (see GetModels)")
+        else:
+            _short(v, f"{path}.pin_models[{j}]", model_id, limits)
 
 
 def _stream_start(v: Violations, path: str, msg: svc_pb.StreamStart, limits: LimitsConfig) -> None:

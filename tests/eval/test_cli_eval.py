@@ -157,3 +157,47 @@ def test_score_task_bad_file_exits_2_naming_the_line(tmp_path, capsys, fake_mode
     assert cli.main(["eval", "score", "--data", str(data), "--json"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "bad.jsonl:1" in captured.err
+
+
+ASPECT_ROWS = [
+    {"text": "The agent was lovely but the refund took weeks.", "aspect": "agent", "start": 4, "end": 9},
+    {"text": "The agent was lovely but the refund took weeks.", "aspect": "refund", "start": 29, "end": 35},
+    {"text": "The app is great.", "aspect": "app", "start": 4, "end": 7},
+]
+
+
+def test_aspect_json_scores_each_span_and_the_sentence_baseline(tmp_path, capsys, fake_models):
+    from pipelines.aspects import AspectStage
+    from tests.pipelines.conftest import FakeAspectModel
+
+    fake = FakeAspectModel()
+    fake_models._aspects = AspectStage(model=fake)
+    labels = ["positive", "negative", "positive"]
+    data = write_jsonl(tmp_path / "a.jsonl", [dict(r, label=g) for r, g in zip(ASPECT_ROWS, labels, strict=True)])
+    assert cli.main(["eval", "aspect", "--data", str(data), "--json", "--baseline", "sentence"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    result = json.loads(out)
+    assert result["task"] == "aspect" and result["model"] == "aspect.v1"
+    assert (result["n"], result["sentences"], result["accuracy"], result["macro_f1"]) == (3, 2, 1.0, 1.0)
+    assert set(result["per_class"]) >= {"negative", "positive"}
+    # One pass per sentence: the two aspects of the first sentence went in one query.
+    assert [len(q.spans) for q in fake.queries] == [2, 1]
+    # Sentence-level sentiment gives both aspects of a sentence the same label, so it cannot be right on both.
+    assert result["baselines"]["sentence"]["accuracy"] < 1.0 and result["baselines"]["sentence"]["n"] == 3
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"start": 4, "end": 99}, "rows[0].end: span [4, 99) is not inside the text"),
+        ({"aspect": "agnet"}, "rows[0].aspect: is 'agnet' but text[4:9] is 'agent'"),
+        ({"label": "mixed"}, "rows[0].label: is 'mixed'; use one of negative, neutral, positive"),
+        ({"start": "x"}, "rows[0].start: start and end must be integer"),
+    ],
+)
+def test_aspect_bad_rows_exit_2_naming_the_row(tmp_path, capsys, fake_models, row, message):
+    data = write_jsonl(tmp_path / "a.jsonl", [{**ASPECT_ROWS[0], "label": "positive", **row}])
+    assert cli.main(["eval", "aspect", "--data", str(data), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and message in captured.err

@@ -31,6 +31,22 @@ def test_exports_every_eval_file(tmp_path: Path) -> None:
     # The same rows as the 406 / 453 measured for the `train intent` bar (closing note of issue 3).
     assert counts["star_intent_train"] == 406 and counts["star_intent_test"] == 453
     assert counts["dynasent_dev"] == 720 + 720  # held-out 20 % of round 1, all of round 2
+    assert counts["mams_atsa_dev"] == 1332  # MAMS ATSA val: 500 sentences, 1,332 aspect terms
+
+
+@pytest.mark.datasets
+def test_mams_rows_are_eval_aspect_rows(tmp_path: Path) -> None:
+    if not (DATASETS / "mams_absa").is_dir():
+        pytest.skip(f"MAMS not found under {DATASETS} (set JOURNEYMINE_DATASETS)")
+    assert main(["--datasets", str(DATASETS), "--out", str(tmp_path), "--only", "mams"]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "mams_atsa_dev.jsonl").read_text().splitlines()]
+    assert len(rows) == 1332 and {r["label"] for r in rows} == {"negative", "neutral", "positive"}
+    assert all(r["text"][r["start"] : r["end"]] == r["aspect"] for r in rows)
+    # Every MAMS sentence has aspects of at least two polarities: the hard case for sentence-level sentiment.
+    by_sentence: dict[str, set[str]] = {}
+    for r in rows:
+        by_sentence.setdefault(r["sentence"], set()).add(r["label"])
+    assert len(by_sentence) == 500 and all(len(labels) >= 2 for labels in by_sentence.values())
 
 
 # --- labelled journeys for `journeymine eval score`, on tiny synthetic copies of the sources -----------------

@@ -165,3 +165,26 @@ def test_shipped_model_holds_its_card_figures(case: Case, real_enricher):
         failures.append(f"ece {result['ece']:.4f} is above the calibration bar {ECE_CEILING} (card {card_ece:.4f})")
     print(f"{case.model_id} on {len(rows)} rows: " + "; ".join(report))
     assert not failures, f"{case.model_id} regressed on {len(rows)} fixed dev rows: " + "; ".join(failures)
+
+
+def test_aspect_model_holds_its_card_figures(real_enricher):
+    """aspect.v1 on all of MAMS ATSA val (1,332 aspects) against the figures recorded in its aspect.json."""
+    import json
+
+    from eval.export_datasets import mams_atsa_rows
+
+    root = datasets_root()
+    assert root is not None
+    if not (root / "mams_absa").is_dir():
+        pytest.skip(f"MAMS not found under {root}")
+    dev = json.loads((ARTIFACTS_DIR / "aspect" / "v1" / "aspect.json").read_text())["metadata"]["dev"]
+    rows = [
+        LabelledRow(r["text"], r["label"], {k: str(r[k]) for k in ("aspect", "start", "end")})
+        for r in mams_atsa_rows(root, "val")
+    ]
+    result = evaluate(rows, EvalConfig("aspect"), enricher=real_enricher)
+    assert result["model"] == "aspect.v1" and result["n"] == dev["n"] == 1332
+    for key in ("accuracy", "macro_f1"):
+        assert result[key] >= dev[key] - TOLERANCE, f"{key} {result[key]:.4f} vs card {dev[key]:.4f}"
+    # The issue's bar (on the held-back test split) is 0.75 accuracy; dev must clear it too.
+    assert result["accuracy"] >= 0.75

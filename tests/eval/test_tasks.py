@@ -25,8 +25,10 @@ def test_task_registry_snapshot():
         "sentiment": "SentimentTask",
         "intent": "IntentTask",
         "topics": "TopicsTask",
+        "aspect": "AspectTask",
         "score": "UnavailableTask",
     }
+    assert TASKS["aspect"].baselines == ("sentence",)
     assert TASKS["sentiment"].baselines == ("vader",)
     assert TASKS["intent"].baselines == ("logreg",)
     assert TASKS["topics"].baselines == ("bertopic",)
@@ -40,7 +42,7 @@ def test_tasks_over_other_inputs_say_where_they_run(task, where, enricher):
 
 
 def test_unknown_task_and_baseline():
-    with pytest.raises(NotFoundError, match="Valid eval task names are: intent, score, sentiment, topics"):
+    with pytest.raises(NotFoundError, match="Valid eval task names are: aspect, intent, score, sentiment, topics"):
         get_task("emotion")
     with pytest.raises(
         InvalidInputError, match="unknown baseline 'vader' for task 'intent'; valid baselines are: logreg"

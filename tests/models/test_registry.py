@@ -13,12 +13,14 @@ EXPECTED = {
     "intent.banking77.v2": ("intent", "intent/banking77/v2"),
     "intent.clinc150.v2": ("intent", "intent/clinc150/v2"),
     "topics.customer_service.v2": ("topics", "topics/customer_service/v2"),
+    "aspect.v1": ("aspect", "aspect/v1"),
 }
 
 
 def test_registry_snapshot() -> None:
     assert {model_id: (spec.kind, spec.path) for model_id, spec in REGISTRY.items()} == EXPECTED
     assert DEFAULTS == {
+        "aspect": "aspect.v1",
         "sentiment": "sentiment.v2",
         "intent": "intent.customer_service.v2",
         "topics": "topics.customer_service.v2",

@@ -74,6 +74,52 @@ def _train_head(
     )
 
 
+POSITIVE_WORDS = {"lovely", "great", "helpful", "friendly", "fast", "excellent"}
+NEGATIVE_WORDS = {"weeks", "terrible", "slow", "rude", "broken", "late", "never"}
+
+
+def write_stub_aspect_artifact(directory: Path, name: str, version: str) -> None:
+    """Files AspectModel.load accepts (the transformer is never run in these tests: FakeAspectModel scores)."""
+    from safetensors.numpy import save_file
+
+    from models.aspect import ADAPTER_FILE, LABELS, WEIGHTS_FILE, write_meta
+
+    directory.mkdir(parents=True, exist_ok=True)
+    save_file(
+        {"weight": np.zeros((3, 2 * DIM), np.float32), "bias": np.zeros(3, np.float32)}, str(directory / WEIGHTS_FILE)
+    )
+    save_file({"stub": np.zeros(1, np.float32)}, str(directory / ADAPTER_FILE))
+    (directory / "adapter_config.json").write_text("{}")
+    write_meta(directory, {"name": name, "version": version, "labels": list(LABELS), "metadata": {}})
+
+
+class FakeAspectModel:
+    """Polarity of a span from the words after it, up to the next span: conditioned on the aspect like the real one."""
+
+    name = "aspect"
+    version = "v1"
+
+    def __init__(self) -> None:
+        self.queries: list[Any] = []
+
+    def predict_proba(self, queries: Sequence[Any]) -> list[np.ndarray]:
+        out = []
+        for q in queries:
+            self.queries.append(q)
+            rows = []
+            ends = [s for s, _ in q.spans[1:]] + [len(q.text)]
+            for (_, end), stop in zip(q.spans, ends, strict=True):
+                words = set(q.text[end:stop].lower().replace(",", " ").replace(".", " ").split())
+                if words & NEGATIVE_WORDS:
+                    rows.append([0.8, 0.15, 0.05])
+                elif words & POSITIVE_WORDS:
+                    rows.append([0.05, 0.15, 0.8])
+                else:
+                    rows.append([0.2, 0.6, 0.2])
+            out.append(np.asarray(rows, dtype=np.float32).reshape(len(q.spans), 3))
+        return out
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("artifacts")
@@ -84,6 +130,8 @@ def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             _train_head(spec.name, spec.version, SENTIMENT_DATA, enc, None).save(paths[spec.id])
         if spec.kind == "intent":
             _train_head(spec.name, spec.version, INTENT_DATA, enc, 0.4).save(paths[spec.id])
+        if spec.kind == "aspect":
+            write_stub_aspect_artifact(paths[spec.id], spec.name, spec.version)
     centroids = np.vstack([enc.encode(texts).mean(axis=0) for texts in INTENT_DATA.values()])
     topics = tuple(Topic(i, label, (label,), 4) for i, label in enumerate(INTENT_DATA))
     TopicModel("topics.customer_service", "v2", topics, centroids, threshold=0.1).save(

@@ -10,7 +10,7 @@ from journeymine.v1 import enrichment_service_pb2 as svc_pb
 from journeymine.v1 import interaction_pb2 as ix_pb
 from journeymine.v1 import signals_pb2 as sig_pb
 from pipelines.domain import (
-    ALL_SIGNALS,
+    DEFAULT_SIGNALS,
     Channel,
     ContentPart,
     ConversationSummary,
@@ -124,8 +124,35 @@ def test_interaction_without_content_is_refused():
 
 def test_options_defaults_for_zero_values():
     assert convert.options_from_proto(svc_pb.EnrichOptions()) == EnrichOptions(
-        signals=ALL_SIGNALS, intent_taxonomy=None, intent_top_k=3, topics_top_k=1
+        signals=DEFAULT_SIGNALS, intent_taxonomy=None, intent_top_k=3, topics_top_k=1
     )
+
+
+def test_options_aspects_threshold_and_pins_round_trip():
+    msg = svc_pb.EnrichOptions(
+        signals=[sig_pb.SIGNAL_SENTIMENT, sig_pb.SIGNAL_ASPECTS], silence_threshold_ms=1500, pin_models=["sentiment.v2"]
+    )
+    got = convert.options_from_proto(msg)
+    assert got.signals == {SignalKind.SENTIMENT, SignalKind.ASPECTS}
+    assert (got.silence_threshold_ms, got.pin_models) == (1500, ("sentiment.v2",))
+    assert convert.options_from_proto(convert.options_to_proto(got)) == got
+    # The empty list means every signal but aspects, which a caller must ask for.
+    assert SignalKind.ASPECTS not in convert.options_from_proto(svc_pb.EnrichOptions()).signals
+
+
+def test_conversation_metrics_to_proto():
+    from pipelines.conversation import conversation_metrics
+
+    turns = (
+        Turn(SpeakerRole.CUSTOMER, "hi", start_ms=0, end_ms=5000),
+        Turn(SpeakerRole.AGENT, "so", start_ms=4000, end_ms=9000),
+    )
+    msg = convert.conversation_to_proto(conversation_metrics(turns))
+    assert (msg.turn_count, msg.duration_ms, msg.overtalk_ms, msg.response_count) == (2, 9000, 1000, 1)
+    assert [(i.by, i.on, i.count) for i in msg.interruptions] == [
+        (ix_pb.SPEAKER_ROLE_AGENT, ix_pb.SPEAKER_ROLE_CUSTOMER, 1)
+    ]
+    assert {r.role: r.talk_ms for r in msg.roles} == {ix_pb.SPEAKER_ROLE_CUSTOMER: 5000, ix_pb.SPEAKER_ROLE_AGENT: 5000}
 
 
 def test_options_explicit_values():

@@ -94,7 +94,7 @@ def test_unknown_task_is_not_found_and_score_says_where_it_runs(ev_stub):
     _, fields = expect_error(
         lambda: ev_stub.Evaluate(stream(ev_pb.EvaluateConfig(task="emotion"))), grpc.StatusCode.NOT_FOUND
     )
-    assert "valid eval task names are: intent, score, sentiment, topics" in fields["config.task"]
+    assert "valid eval task names are: aspect, intent, score, sentiment, topics" in fields["config.task"]
     _, fields = expect_error(
         lambda: ev_stub.Evaluate(stream(ev_pb.EvaluateConfig(task="score"))), grpc.StatusCode.INVALID_ARGUMENT
     )
@@ -152,3 +152,20 @@ def test_topics_task_returns_topic_figures_and_bertopic_beside_them(ev_stub):
         grpc.StatusCode.INVALID_ARGUMENT,
     )
     assert "a whole number >= 0" in fields["config.seed"]
+
+
+def test_aspect_task_over_the_wire_reads_spans_from_row_fields(ev_stub):
+    text = "The waiter was lovely but the soup was cold."
+    rows = [
+        ev_pb.LabelledRow(text=text, label="positive", fields={"aspect": "waiter", "start": "4", "end": "10"}),
+        ev_pb.LabelledRow(text=text, label="negative", fields={"aspect": "soup", "start": "30", "end": "34"}),
+    ]
+    config = ev_pb.EvaluateConfig(task="aspect", baseline="sentence")
+    response = ev_stub.Evaluate(
+        iter([ev_pb.EvaluateRequest(config=config), *(ev_pb.EvaluateRequest(row=r) for r in rows)])
+    )
+    assert response.task == "aspect" and (response.model.name, response.model.version) == ("aspect", "v1")
+    assert response.metrics.n == 2 and response.metrics.accuracy == 1.0
+    # One sentence-level label for both aspects: at most one of them can be right.
+    assert response.baselines["sentence"].accuracy <= 0.5
+    assert json.loads(response.report_json)["sentences"] == 1

@@ -206,6 +206,18 @@ CASES = [
     ),
     ("negative top_k", request_of(text_interaction(), intent_top_k=-1), "options.intent_top_k", ["-1", "1 to 10"]),
     ("top_k over max", request_of(text_interaction(), topics_top_k=11), "options.topics_top_k", ["11", "1 to 10"]),
+    (
+        "negative silence threshold",
+        request_of(text_interaction(), silence_threshold_ms=-1),
+        "options.silence_threshold_ms",
+        ["negative (-1)", "0 for the default (2000)"],
+    ),
+    (
+        "empty pinned model id",
+        request_of(text_interaction(), pin_models=["sentiment.v2", " "]),
+        "options.pin_models[1]",
+        ["is empty", "'sentiment.v2'"],
+    ),
 ]
 
 

@@ -9,18 +9,22 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class EnrichOptions(_message.Message):
-    __slots__ = ("signals", "intent_taxonomy", "intent_top_k", "topics_top_k", "topic_model")
+    __slots__ = ("signals", "intent_taxonomy", "intent_top_k", "topics_top_k", "topic_model", "silence_threshold_ms", "pin_models")
     SIGNALS_FIELD_NUMBER: _ClassVar[int]
     INTENT_TAXONOMY_FIELD_NUMBER: _ClassVar[int]
     INTENT_TOP_K_FIELD_NUMBER: _ClassVar[int]
     TOPICS_TOP_K_FIELD_NUMBER: _ClassVar[int]
     TOPIC_MODEL_FIELD_NUMBER: _ClassVar[int]
+    SILENCE_THRESHOLD_MS_FIELD_NUMBER: _ClassVar[int]
+    PIN_MODELS_FIELD_NUMBER: _ClassVar[int]
     signals: _containers.RepeatedScalarFieldContainer[_signals_pb2.Signal]
     intent_taxonomy: str
     intent_top_k: int
     topics_top_k: int
     topic_model: str
-    def __init__(self, signals: _Optional[_Iterable[_Union[_signals_pb2.Signal, str]]] = ..., intent_taxonomy: _Optional[str] = ..., intent_top_k: _Optional[int] = ..., topics_top_k: _Optional[int] = ..., topic_model: _Optional[str] = ...) -> None: ...
+    silence_threshold_ms: int
+    pin_models: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, signals: _Optional[_Iterable[_Union[_signals_pb2.Signal, str]]] = ..., intent_taxonomy: _Optional[str] = ..., intent_top_k: _Optional[int] = ..., topics_top_k: _Optional[int] = ..., topic_model: _Optional[str] = ..., silence_threshold_ms: _Optional[int] = ..., pin_models: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class EnrichRequest(_message.Message):
     __slots__ = ("interactions", "options")
@@ -31,7 +35,7 @@ class EnrichRequest(_message.Message):
     def __init__(self, interactions: _Optional[_Iterable[_Union[_interaction_pb2.Interaction, _Mapping]]] = ..., options: _Optional[_Union[EnrichOptions, _Mapping]] = ...) -> None: ...
 
 class EnrichedInteraction(_message.Message):
-    __slots__ = ("interaction_id", "language", "sentiment", "sentences", "turns", "roles", "trend", "intent", "topics", "entities", "models", "warnings")
+    __slots__ = ("interaction_id", "language", "sentiment", "sentences", "turns", "roles", "trend", "intent", "topics", "entities", "models", "warnings", "conversation", "aspects", "aspect_summary")
     INTERACTION_ID_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     SENTIMENT_FIELD_NUMBER: _ClassVar[int]
@@ -44,6 +48,9 @@ class EnrichedInteraction(_message.Message):
     ENTITIES_FIELD_NUMBER: _ClassVar[int]
     MODELS_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_FIELD_NUMBER: _ClassVar[int]
+    ASPECTS_FIELD_NUMBER: _ClassVar[int]
+    ASPECT_SUMMARY_FIELD_NUMBER: _ClassVar[int]
     interaction_id: str
     language: _signals_pb2.LanguageInfo
     sentiment: _signals_pb2.Sentiment
@@ -56,7 +63,10 @@ class EnrichedInteraction(_message.Message):
     entities: _containers.RepeatedCompositeFieldContainer[_signals_pb2.Entity]
     models: _containers.RepeatedCompositeFieldContainer[_signals_pb2.ModelRef]
     warnings: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, interaction_id: _Optional[str] = ..., language: _Optional[_Union[_signals_pb2.LanguageInfo, _Mapping]] = ..., sentiment: _Optional[_Union[_signals_pb2.Sentiment, _Mapping]] = ..., sentences: _Optional[_Iterable[_Union[_signals_pb2.SentenceSentiment, _Mapping]]] = ..., turns: _Optional[_Iterable[_Union[_signals_pb2.TurnSignals, _Mapping]]] = ..., roles: _Optional[_Iterable[_Union[_signals_pb2.RoleSentiment, _Mapping]]] = ..., trend: _Optional[_Union[_signals_pb2.SentimentTrend, _Mapping]] = ..., intent: _Optional[_Union[_signals_pb2.Intent, _Mapping]] = ..., topics: _Optional[_Iterable[_Union[_signals_pb2.TopicAssignment, _Mapping]]] = ..., entities: _Optional[_Iterable[_Union[_signals_pb2.Entity, _Mapping]]] = ..., models: _Optional[_Iterable[_Union[_signals_pb2.ModelRef, _Mapping]]] = ..., warnings: _Optional[_Iterable[str]] = ...) -> None: ...
+    conversation: _signals_pb2.ConversationMetrics
+    aspects: _containers.RepeatedCompositeFieldContainer[_signals_pb2.AspectSentiment]
+    aspect_summary: _containers.RepeatedCompositeFieldContainer[_signals_pb2.AspectSummary]
+    def __init__(self, interaction_id: _Optional[str] = ..., language: _Optional[_Union[_signals_pb2.LanguageInfo, _Mapping]] = ..., sentiment: _Optional[_Union[_signals_pb2.Sentiment, _Mapping]] = ..., sentences: _Optional[_Iterable[_Union[_signals_pb2.SentenceSentiment, _Mapping]]] = ..., turns: _Optional[_Iterable[_Union[_signals_pb2.TurnSignals, _Mapping]]] = ..., roles: _Optional[_Iterable[_Union[_signals_pb2.RoleSentiment, _Mapping]]] = ..., trend: _Optional[_Union[_signals_pb2.SentimentTrend, _Mapping]] = ..., intent: _Optional[_Union[_signals_pb2.Intent, _Mapping]] = ..., topics: _Optional[_Iterable[_Union[_signals_pb2.TopicAssignment, _Mapping]]] = ..., entities: _Optional[_Iterable[_Union[_signals_pb2.Entity, _Mapping]]] = ..., models: _Optional[_Iterable[_Union[_signals_pb2.ModelRef, _Mapping]]] = ..., warnings: _Optional[_Iterable[str]] = ..., conversation: _Optional[_Union[_signals_pb2.ConversationMetrics, _Mapping]] = ..., aspects: _Optional[_Iterable[_Union[_signals_pb2.AspectSentiment, _Mapping]]] = ..., aspect_summary: _Optional[_Iterable[_Union[_signals_pb2.AspectSummary, _Mapping]]] = ...) -> None: ...
 
 class EnrichResponse(_message.Message):
     __slots__ = ("results",)
@@ -89,34 +99,40 @@ class EnrichStreamRequest(_message.Message):
     def __init__(self, start: _Optional[_Union[StreamStart, _Mapping]] = ..., turn: _Optional[_Union[_interaction_pb2.Turn, _Mapping]] = ...) -> None: ...
 
 class ConversationSummary(_message.Message):
-    __slots__ = ("turn_count", "customer_sentiment", "roles", "trend", "intent", "topics")
+    __slots__ = ("turn_count", "customer_sentiment", "roles", "trend", "intent", "topics", "conversation", "aspect_summary")
     TURN_COUNT_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_SENTIMENT_FIELD_NUMBER: _ClassVar[int]
     ROLES_FIELD_NUMBER: _ClassVar[int]
     TREND_FIELD_NUMBER: _ClassVar[int]
     INTENT_FIELD_NUMBER: _ClassVar[int]
     TOPICS_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_FIELD_NUMBER: _ClassVar[int]
+    ASPECT_SUMMARY_FIELD_NUMBER: _ClassVar[int]
     turn_count: int
     customer_sentiment: _signals_pb2.Sentiment
     roles: _containers.RepeatedCompositeFieldContainer[_signals_pb2.RoleSentiment]
     trend: _signals_pb2.SentimentTrend
     intent: _signals_pb2.Intent
     topics: _containers.RepeatedCompositeFieldContainer[_signals_pb2.TopicAssignment]
-    def __init__(self, turn_count: _Optional[int] = ..., customer_sentiment: _Optional[_Union[_signals_pb2.Sentiment, _Mapping]] = ..., roles: _Optional[_Iterable[_Union[_signals_pb2.RoleSentiment, _Mapping]]] = ..., trend: _Optional[_Union[_signals_pb2.SentimentTrend, _Mapping]] = ..., intent: _Optional[_Union[_signals_pb2.Intent, _Mapping]] = ..., topics: _Optional[_Iterable[_Union[_signals_pb2.TopicAssignment, _Mapping]]] = ...) -> None: ...
+    conversation: _signals_pb2.ConversationMetrics
+    aspect_summary: _containers.RepeatedCompositeFieldContainer[_signals_pb2.AspectSummary]
+    def __init__(self, turn_count: _Optional[int] = ..., customer_sentiment: _Optional[_Union[_signals_pb2.Sentiment, _Mapping]] = ..., roles: _Optional[_Iterable[_Union[_signals_pb2.RoleSentiment, _Mapping]]] = ..., trend: _Optional[_Union[_signals_pb2.SentimentTrend, _Mapping]] = ..., intent: _Optional[_Union[_signals_pb2.Intent, _Mapping]] = ..., topics: _Optional[_Iterable[_Union[_signals_pb2.TopicAssignment, _Mapping]]] = ..., conversation: _Optional[_Union[_signals_pb2.ConversationMetrics, _Mapping]] = ..., aspect_summary: _Optional[_Iterable[_Union[_signals_pb2.AspectSummary, _Mapping]]] = ...) -> None: ...
 
 class EnrichStreamResponse(_message.Message):
-    __slots__ = ("turn", "sentences", "entities", "summary", "warnings")
+    __slots__ = ("turn", "sentences", "entities", "summary", "warnings", "aspects")
     TURN_FIELD_NUMBER: _ClassVar[int]
     SENTENCES_FIELD_NUMBER: _ClassVar[int]
     ENTITIES_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    ASPECTS_FIELD_NUMBER: _ClassVar[int]
     turn: _signals_pb2.TurnSignals
     sentences: _containers.RepeatedCompositeFieldContainer[_signals_pb2.SentenceSentiment]
     entities: _containers.RepeatedCompositeFieldContainer[_signals_pb2.Entity]
     summary: ConversationSummary
     warnings: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, turn: _Optional[_Union[_signals_pb2.TurnSignals, _Mapping]] = ..., sentences: _Optional[_Iterable[_Union[_signals_pb2.SentenceSentiment, _Mapping]]] = ..., entities: _Optional[_Iterable[_Union[_signals_pb2.Entity, _Mapping]]] = ..., summary: _Optional[_Union[ConversationSummary, _Mapping]] = ..., warnings: _Optional[_Iterable[str]] = ...) -> None: ...
+    aspects: _containers.RepeatedCompositeFieldContainer[_signals_pb2.AspectSentiment]
+    def __init__(self, turn: _Optional[_Union[_signals_pb2.TurnSignals, _Mapping]] = ..., sentences: _Optional[_Iterable[_Union[_signals_pb2.SentenceSentiment, _Mapping]]] = ..., entities: _Optional[_Iterable[_Union[_signals_pb2.Entity, _Mapping]]] = ..., summary: _Optional[_Union[ConversationSummary, _Mapping]] = ..., warnings: _Optional[_Iterable[str]] = ..., aspects: _Optional[_Iterable[_Union[_signals_pb2.AspectSentiment, _Mapping]]] = ...) -> None: ...
 
 class GetModelsRequest(_message.Message):
     __slots__ = ()

@@ -15,6 +15,7 @@ class Signal(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SIGNAL_INTENT: _ClassVar[Signal]
     SIGNAL_TOPICS: _ClassVar[Signal]
     SIGNAL_ENTITIES: _ClassVar[Signal]
+    SIGNAL_ASPECTS: _ClassVar[Signal]
 
 class ContentPart(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -33,11 +34,18 @@ class SentimentLabel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SENTIMENT_LABEL_NEUTRAL: _ClassVar[SentimentLabel]
     SENTIMENT_LABEL_POSITIVE: _ClassVar[SentimentLabel]
     SENTIMENT_LABEL_MIXED: _ClassVar[SentimentLabel]
+
+class AspectSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ASPECT_SOURCE_UNSPECIFIED: _ClassVar[AspectSource]
+    ASPECT_SOURCE_NOUN_CHUNK: _ClassVar[AspectSource]
+    ASPECT_SOURCE_TOPIC_KEYWORD: _ClassVar[AspectSource]
 SIGNAL_UNSPECIFIED: Signal
 SIGNAL_SENTIMENT: Signal
 SIGNAL_INTENT: Signal
 SIGNAL_TOPICS: Signal
 SIGNAL_ENTITIES: Signal
+SIGNAL_ASPECTS: Signal
 CONTENT_PART_UNSPECIFIED: ContentPart
 CONTENT_PART_TEXT: ContentPart
 CONTENT_PART_TURN: ContentPart
@@ -50,6 +58,9 @@ SENTIMENT_LABEL_NEGATIVE: SentimentLabel
 SENTIMENT_LABEL_NEUTRAL: SentimentLabel
 SENTIMENT_LABEL_POSITIVE: SentimentLabel
 SENTIMENT_LABEL_MIXED: SentimentLabel
+ASPECT_SOURCE_UNSPECIFIED: AspectSource
+ASPECT_SOURCE_NOUN_CHUNK: AspectSource
+ASPECT_SOURCE_TOPIC_KEYWORD: AspectSource
 
 class ModelRef(_message.Message):
     __slots__ = ("name", "version")
@@ -192,3 +203,105 @@ class LanguageInfo(_message.Message):
     source: str
     supported: bool
     def __init__(self, code: _Optional[str] = ..., confidence: _Optional[float] = ..., source: _Optional[str] = ..., supported: _Optional[bool] = ...) -> None: ...
+
+class AspectSentiment(_message.Message):
+    __slots__ = ("text", "aspect", "source", "span", "sentence", "role", "speaker_id", "sentiment", "confidence")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    ASPECT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    SPAN_FIELD_NUMBER: _ClassVar[int]
+    SENTENCE_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    SPEAKER_ID_FIELD_NUMBER: _ClassVar[int]
+    SENTIMENT_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    aspect: str
+    source: AspectSource
+    span: TextSpan
+    sentence: TextSpan
+    role: _interaction_pb2.SpeakerRole
+    speaker_id: str
+    sentiment: Sentiment
+    confidence: float
+    def __init__(self, text: _Optional[str] = ..., aspect: _Optional[str] = ..., source: _Optional[_Union[AspectSource, str]] = ..., span: _Optional[_Union[TextSpan, _Mapping]] = ..., sentence: _Optional[_Union[TextSpan, _Mapping]] = ..., role: _Optional[_Union[_interaction_pb2.SpeakerRole, str]] = ..., speaker_id: _Optional[str] = ..., sentiment: _Optional[_Union[Sentiment, _Mapping]] = ..., confidence: _Optional[float] = ...) -> None: ...
+
+class AspectSummary(_message.Message):
+    __slots__ = ("aspect", "role", "mentions", "negative", "neutral", "positive", "score")
+    ASPECT_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    MENTIONS_FIELD_NUMBER: _ClassVar[int]
+    NEGATIVE_FIELD_NUMBER: _ClassVar[int]
+    NEUTRAL_FIELD_NUMBER: _ClassVar[int]
+    POSITIVE_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    aspect: str
+    role: _interaction_pb2.SpeakerRole
+    mentions: int
+    negative: int
+    neutral: int
+    positive: int
+    score: float
+    def __init__(self, aspect: _Optional[str] = ..., role: _Optional[_Union[_interaction_pb2.SpeakerRole, str]] = ..., mentions: _Optional[int] = ..., negative: _Optional[int] = ..., neutral: _Optional[int] = ..., positive: _Optional[int] = ..., score: _Optional[float] = ...) -> None: ...
+
+class RoleTalk(_message.Message):
+    __slots__ = ("role", "turn_count", "timed_turn_count", "word_count", "talk_ms", "talk_share", "avg_turn_ms", "avg_turn_words")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    TURN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TIMED_TURN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    WORD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TALK_MS_FIELD_NUMBER: _ClassVar[int]
+    TALK_SHARE_FIELD_NUMBER: _ClassVar[int]
+    AVG_TURN_MS_FIELD_NUMBER: _ClassVar[int]
+    AVG_TURN_WORDS_FIELD_NUMBER: _ClassVar[int]
+    role: _interaction_pb2.SpeakerRole
+    turn_count: int
+    timed_turn_count: int
+    word_count: int
+    talk_ms: int
+    talk_share: float
+    avg_turn_ms: float
+    avg_turn_words: float
+    def __init__(self, role: _Optional[_Union[_interaction_pb2.SpeakerRole, str]] = ..., turn_count: _Optional[int] = ..., timed_turn_count: _Optional[int] = ..., word_count: _Optional[int] = ..., talk_ms: _Optional[int] = ..., talk_share: _Optional[float] = ..., avg_turn_ms: _Optional[float] = ..., avg_turn_words: _Optional[float] = ...) -> None: ...
+
+class InterruptionCount(_message.Message):
+    __slots__ = ("by", "on", "count")
+    BY_FIELD_NUMBER: _ClassVar[int]
+    ON_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    by: _interaction_pb2.SpeakerRole
+    on: _interaction_pb2.SpeakerRole
+    count: int
+    def __init__(self, by: _Optional[_Union[_interaction_pb2.SpeakerRole, str]] = ..., on: _Optional[_Union[_interaction_pb2.SpeakerRole, str]] = ..., count: _Optional[int] = ...) -> None: ...
+
+class ConversationMetrics(_message.Message):
+    __slots__ = ("turn_count", "timed_turn_count", "duration_ms", "roles", "silence_threshold_ms", "silence_total_ms", "longest_silence_ms", "silence_count", "overtalk_ms", "overtalk_count", "interruptions", "response_count", "avg_response_ms", "max_response_ms")
+    TURN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TIMED_TURN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DURATION_MS_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    SILENCE_THRESHOLD_MS_FIELD_NUMBER: _ClassVar[int]
+    SILENCE_TOTAL_MS_FIELD_NUMBER: _ClassVar[int]
+    LONGEST_SILENCE_MS_FIELD_NUMBER: _ClassVar[int]
+    SILENCE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    OVERTALK_MS_FIELD_NUMBER: _ClassVar[int]
+    OVERTALK_COUNT_FIELD_NUMBER: _ClassVar[int]
+    INTERRUPTIONS_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    AVG_RESPONSE_MS_FIELD_NUMBER: _ClassVar[int]
+    MAX_RESPONSE_MS_FIELD_NUMBER: _ClassVar[int]
+    turn_count: int
+    timed_turn_count: int
+    duration_ms: int
+    roles: _containers.RepeatedCompositeFieldContainer[RoleTalk]
+    silence_threshold_ms: int
+    silence_total_ms: int
+    longest_silence_ms: int
+    silence_count: int
+    overtalk_ms: int
+    overtalk_count: int
+    interruptions: _containers.RepeatedCompositeFieldContainer[InterruptionCount]
+    response_count: int
+    avg_response_ms: float
+    max_response_ms: int
+    def __init__(self, turn_count: _Optional[int] = ..., timed_turn_count: _Optional[int] = ..., duration_ms: _Optional[int] = ..., roles: _Optional[_Iterable[_Union[RoleTalk, _Mapping]]] = ..., silence_threshold_ms: _Optional[int] = ..., silence_total_ms: _Optional[int] = ..., longest_silence_ms: _Optional[int] = ..., silence_count: _Optional[int] = ..., overtalk_ms: _Optional[int] = ..., overtalk_count: _Optional[int] = ..., interruptions: _Optional[_Iterable[_Union[InterruptionCount, _Mapping]]] = ..., response_count: _Optional[int] = ..., avg_response_ms: _Optional[float] = ..., max_response_ms: _Optional[int] = ...) -> None: ...
