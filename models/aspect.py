@@ -91,11 +91,7 @@ class AspectModel:
     def load(cls, directory: Path) -> AspectModel:
         """Read the head and check the adapter is there; the transformer itself loads on first use."""
         meta, tensors = read_artifact(directory, WEIGHTS_FILE, META_FILE)
-        if not (directory / ADAPTER_FILE).is_file() or not (directory / "adapter_config.json").is_file():
-            raise ModelNotLoadedError(
-                f"aspect adapter missing under {directory} (adapter_config.json, {ADAPTER_FILE}); it ships with the "
-                "repo, or is rebuilt by `python -m models.training.train_aspect --datasets ../shared/datasets`"
-            )
+        _check_adapter(directory)
         try:
             model = cls(
                 name=meta["name"],
@@ -165,3 +161,25 @@ class AspectModel:
 def write_meta(directory: Path, meta: dict[str, Any]) -> None:
     """The head's JSON beside its safetensors (sorted, so retrained artifacts diff well)."""
     (directory / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _check_adapter(directory: Path) -> None:
+    """The adapter's two files are there and readable (the config parses, the weights' header is sound), so a
+    damaged artifact fails at start-up, naming the file, although the transformer loads on first use."""
+    from safetensors import safe_open
+
+    rebuild = (
+        "it ships with the repo, or `python -m models.training.train_aspect --datasets ../shared/datasets` rebuilds it"
+    )
+    config, weights = directory / "adapter_config.json", directory / ADAPTER_FILE
+    for path in (config, weights):
+        if not path.is_file():
+            raise ModelNotLoadedError(f"aspect adapter file missing: {path}; {rebuild}")
+    try:
+        json.loads(config.read_text(encoding="utf-8"))
+        with safe_open(str(weights), framework="np") as f:
+            if not list(f.keys()):
+                raise ValueError("no tensors")
+    except Exception as exc:
+        bad = config if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError)) else weights
+        raise ModelNotLoadedError(f"aspect adapter file unreadable: {bad}: {exc!r}; {rebuild}") from exc
