@@ -177,9 +177,11 @@ def _check_adapter(directory: Path) -> None:
             raise ModelNotLoadedError(f"aspect adapter file missing: {path}; {rebuild}")
     try:
         json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, or not JSON
+        raise ModelNotLoadedError(f"aspect adapter file unreadable: {config}: {exc!r}; {rebuild}") from exc
+    try:
         with safe_open(str(weights), framework="np") as f:
             if not list(f.keys()):
                 raise ValueError("no tensors")
     except Exception as exc:
-        bad = config if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError)) else weights
-        raise ModelNotLoadedError(f"aspect adapter file unreadable: {bad}: {exc!r}; {rebuild}") from exc
+        raise ModelNotLoadedError(f"aspect adapter file unreadable: {weights}: {exc!r}; {rebuild}") from exc

@@ -20,7 +20,7 @@ from typing import Any
 
 from models.errors import JourneymineError
 from pipelines.domain import EnrichedInteraction, EnrichOptions, Interaction
-from service.batch_io import InputError, format_of, parquet_record, parse_record, result_table
+from service.batch_io import InputError, ParquetSink, format_of, parquet_record, parse_record, result_table
 from service.config import Settings, build_configured_enricher
 
 # Worker processes on a cluster read the bundled models from their own install, never a hub.
@@ -85,7 +85,7 @@ def run_ray(
             raise InputError(f"{path}: the ray engine reads Parquet; convert it, or run it with --engine local")
     if format_of(out) != "parquet":
         raise InputError(f"--out {out}: the ray engine writes a Parquet directory; name it *.parquet")
-    if out.exists() and any(out.iterdir() if out.is_dir() else [out]):
+    if ParquetSink(out).has_output():
         if not overwrite:
             raise FileExistsError(f"{out} exists: pass --overwrite to replace it, or choose another --out")
         shutil.rmtree(out) if out.is_dir() else out.unlink()

@@ -190,8 +190,6 @@ def result_record(row: Row, result: EnrichedInteraction | None) -> dict[str, Any
     if result is None:
         rejected = row.rejected or Rejected(row.row, row.source, (("row", "was not enriched"),))
         record["errors"] = json.dumps(rejection_errors(rejected), ensure_ascii=False)
-        if row.interaction is not None:
-            record["interaction_id"] = row.interaction.id
         return record
     record["interaction_id"] = result.interaction_id
     if result.sentiment is not None:
