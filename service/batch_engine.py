@@ -103,7 +103,8 @@ def run_ray(
         runtime_env={"env_vars": OFFLINE_ENV},
     )
     context = ray.data.DataContext.get_current()
-    context.execution_options.preserve_order = True  # part files follow the input order
+    # Asks Ray to keep input order; it does not on every run, so rows are keyed by interaction_id, not position.
+    context.execution_options.preserve_order = True
     context.enable_progress_bars = True
     dataset = ray.data.read_parquet([str(p.resolve()) for p in inputs], include_paths=True)
     results = dataset.map_batches(
