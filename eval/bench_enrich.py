@@ -190,6 +190,9 @@ def bench_server(texts: list[str], backend: str) -> dict[str, Any]:
         for clients in (1, 4, 16):
             rate, _ = _concurrent(stub, texts, clients)
             report[f"grpc_texts_per_s_{clients}_clients_single_text"] = round(rate, 1)
+        # Journey pipelines send many interactions per call: 16 clients, 16 texts each.
+        rate, _ = _concurrent(stub, texts, 16, per_call=16)
+        report["grpc_texts_per_s_16_clients_16_texts_per_call"] = round(rate, 1)
         _, latencies = _concurrent(stub, texts[:800], 8)
         report["single_text_latency_ms_8_clients_p50"] = round(_percentile(latencies, 50), 1)
         report["single_text_latency_ms_8_clients_p99"] = round(_percentile(latencies, 99), 1)
@@ -239,17 +242,21 @@ def bench_batch(texts: list[str], n: int, backend: str) -> dict[str, Any]:
     }
 
 
-def _concurrent(stub: Any, texts: list[str], clients: int) -> tuple[float, list[float]]:
-    """(texts/s, per-call latencies in ms) with ``clients`` threads each sending one text per call."""
+def _concurrent(stub: Any, texts: list[str], clients: int, per_call: int = 1) -> tuple[float, list[float]]:
+    """(texts/s, per-call latencies in ms) with ``clients`` threads each sending ``per_call`` texts per call."""
     from concurrent.futures import ThreadPoolExecutor
 
     from journeymine.v1 import enrichment_service_pb2 as pb
     from journeymine.v1 import interaction_pb2
 
+    calls = [range(i, min(i + per_call, len(texts))) for i in range(0, len(texts), per_call)]
+
     def worker(k: int) -> list[float]:
         out = []
-        for i in range(k, len(texts), clients):
-            request = pb.EnrichRequest(interactions=[interaction_pb2.Interaction(id=str(i), text=texts[i])])
+        for call in calls[k::clients]:
+            request = pb.EnrichRequest(
+                interactions=[interaction_pb2.Interaction(id=str(i), text=texts[i]) for i in call]
+            )
             began = time.perf_counter()
             stub.Enrich(request, timeout=120)
             out.append((time.perf_counter() - began) * 1000)
@@ -323,6 +330,9 @@ def ratios(report: dict[str, Any], served: str) -> dict[str, float]:
         out["grpc_16_clients_over_in_process"] = round(
             server["grpc_texts_per_s_16_clients_single_text"] / rate[served], 2
         )
+        out["grpc_16_clients_16_texts_per_call_over_in_process"] = round(
+            server["grpc_texts_per_s_16_clients_16_texts_per_call"] / rate[served], 2
+        )
     if batch and served in rate:
         out["batch_over_in_process"] = round(batch["texts_per_s_enriching"] / rate[served], 2)
     return out
@@ -348,6 +358,7 @@ def side_by_side(report: dict[str, Any]) -> str:
                 f"gRPC ({server['backend']}) texts/s at 1 / 4 / 16 clients",
                 " / ".join(str(server[f"grpc_texts_per_s_{c}_clients_single_text"]) for c in (1, 4, 16)),
             ),
+            ("gRPC texts/s at 16 clients, 16 texts per call", server["grpc_texts_per_s_16_clients_16_texts_per_call"]),
             (
                 "single text at 8 clients p50 / p99 ms",
                 f"{server['single_text_latency_ms_8_clients_p50']} / {server['single_text_latency_ms_8_clients_p99']}",

@@ -47,8 +47,12 @@ class EncoderConfig(BaseModel):
 
     # Texts per forward pass; 16-64 is the measured sweet spot on 2 cores.
     batch_size: int = 32
-    # Intra-op threads (torch or ONNX Runtime); 0 leaves the library's default (one per core).
+    # Intra-op threads: torch's (0 leaves its default, one per core), or each ONNX Runtime run's (0: one).
     threads: int = 0
+    # ONNX Runtime: batches encoded at once, each a run on its own thread(s); 0: one per core. On short
+    # texts one run on every core is slow (its threads wait on one another after every small matmul):
+    # measured here on Banking77, fp32 ~250 texts/s one 2-thread run, ~485 two 1-thread runs at once.
+    onnx_parallel: int = 0
     # ONNX Runtime's idle threads spin-wait by default; that burns the core the spaCy parser process
     # (pipelines/parsing.py) needs between batches. Measured: pipelined int8 enrichment ~260 -> ~390 texts/s.
     onnx_spinning: bool = False

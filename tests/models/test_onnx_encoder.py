@@ -57,3 +57,17 @@ def test_factory_picks_the_backend(onnx_dir):
     encoder = build_encoder(EncoderConfig(backend="onnx-int8", onnx_dir=onnx_dir))
     assert type(encoder).__name__ == "OnnxEncoder" and encoder.backend == "onnx-int8"
     assert (encoder.name, encoder.version) == ("encoder.all-minilm-l6-v2", "v2")
+
+
+def test_parallel_runs_give_the_rows_of_one_run(onnx_dir):
+    from models.onnx_encoder import OnnxEncoder
+
+    # 40 texts of many lengths: ten chunks over two runs at once, put back in input order.
+    texts = [f"{TEXTS[i % 4]} {'and again ' * (i % 7)}(case {i})" for i in range(40)]
+    parallel = OnnxEncoder(config=EncoderConfig(onnx_dir=onnx_dir, onnx_parallel=2), int8=False)
+    serial = OnnxEncoder(config=EncoderConfig(onnx_dir=onnx_dir, onnx_parallel=1), int8=False)
+    assert (parallel.parallel, serial.parallel) == (2, 1)
+    out = parallel.encode(texts)
+    assert np.allclose(out, serial.encode(texts), atol=1e-5)
+    assert np.allclose(out[7], serial.encode([texts[7]])[0], atol=1e-5)
+    assert parallel.texts_encoded == 40
