@@ -16,6 +16,7 @@ leave a core idle while it parses. ``enrich_batches`` does that for a stream of 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,6 +113,9 @@ class Prepared:
     intent: IntentStage | None
     topics: TopicStage | None
     plans: list[_Plan]
+    # Embeddings made ahead of the parse (``Enricher.encode_ahead``), by text; ``finish`` encodes the rest.
+    encoded: dict[str, np.ndarray] = field(default_factory=dict)
+    began: float = field(default_factory=time.perf_counter)  # when ``plan`` made it (for latency metrics)
 
     @property
     def parts(self) -> list[PartAnalysis]:
@@ -200,21 +204,43 @@ class Enricher:
 
     def prepare(self, interactions: Sequence[Interaction], options: EnrichOptions | None = None) -> Prepared:
         """The first half of ``enrich``: segment, detect the language, parse. Uses spaCy, never the encoder."""
+        return self.parse(self.plan(interactions, options))
+
+    def plan(self, interactions: Sequence[Interaction], options: EnrichOptions | None = None) -> Prepared:
+        """``prepare`` before the parse: segment and detect the language. Uses no model."""
         options = options or EnrichOptions()
         # A named taxonomy or topic model is resolved even when its signal is off: a typo must not pass silently.
         intent, topics = self.stages_for(options)
-        prepared = Prepared(options, intent, topics, [self._plan(interaction) for interaction in interactions])
+        return Prepared(options, intent, topics, [self._plan(interaction) for interaction in interactions])
+
+    def parse(self, prepared: Prepared) -> Prepared:
+        """``prepare``'s spaCy parse of a planned batch, in place."""
+        signals = prepared.options.signals
         self._parse(
-            prepared.parts,
-            with_entities=SignalKind.ENTITIES in options.signals,
-            with_aspects=SignalKind.ASPECTS in options.signals,
+            prepared.parts, with_entities=SignalKind.ENTITIES in signals, with_aspects=SignalKind.ASPECTS in signals
         )
         return prepared
+
+    def encode_ahead(self, prepared: Prepared) -> None:
+        """Encode, before or beside the parse, the part texts ``finish`` would encode whatever the parse says.
+
+        A part of at most ``max_part_chars`` is encoded whole, and a one-sentence part's sentence is that
+        text, so for short texts this is the whole encoder pass and ``finish`` only adds the sentences of
+        longer parts. Uses the encoder, never spaCy: a planned batch may be parsed at the same time. Skipped
+        for pinned (replayed) requests, which encode text by text.
+        """
+        options = prepared.options
+        if options.pin_models or not options.signals & {SignalKind.SENTIMENT, SignalKind.INTENT, SignalKind.TOPICS}:
+            return
+        wholes = {pa.part.text.strip() for pa in prepared.parts} - prepared.encoded.keys()
+        texts = sorted(t for t in wholes if t and len(t) <= self.config.max_part_chars)
+        if texts:
+            prepared.encoded.update(zip(texts, self.encoder.encode(texts), strict=True))
 
     def finish(self, prepared: Prepared) -> list[EnrichedInteraction]:
         """The second half of ``enrich``: one encoder pass, the heads, the roll-ups. Never uses spaCy."""
         options = prepared.options
-        self._encode(prepared.parts, options.signals, one_by_one=bool(options.pin_models))
+        self._encode(prepared.parts, options.signals, one_by_one=bool(options.pin_models), ahead=prepared.encoded)
         if SignalKind.ASPECTS in options.signals:
             self.aspect_stage()  # a missing aspect model fails the call before any work is assembled
         return [self._assemble(plan, options, prepared.intent, prepared.topics) for plan in prepared.plans]
@@ -242,13 +268,19 @@ class Enricher:
         self._encode(parts, signals, one_by_one=one_by_one)
 
     def _encode(
-        self, parts: Sequence[PartAnalysis], signals: frozenset[SignalKind], *, one_by_one: bool = False
+        self,
+        parts: Sequence[PartAnalysis],
+        signals: frozenset[SignalKind],
+        *,
+        one_by_one: bool = False,
+        ahead: dict[str, np.ndarray] | None = None,
     ) -> None:
         """One encoder pass per unique text, and the sentiment head, in place.
 
         ``one_by_one`` (replay: the request pins model versions) runs every text through the encoder and the
         sentiment head alone, so its floats do not depend on what else is in the batch (a batched matrix
-        product rounds differently), at the price of the encoder's batch-of-one speed.
+        product rounds differently), at the price of the encoder's batch-of-one speed. Texts in ``ahead``
+        (``encode_ahead``) are not encoded again.
         """
         if not parts or not signals & {SignalKind.SENTIMENT, SignalKind.INTENT, SignalKind.TOPICS}:
             return
@@ -265,7 +297,10 @@ class Enricher:
             embeddings = np.vstack([self.encoder.encode([t]) for t in texts])
             proba = np.vstack([self.sentiment.predict_proba(row[None, :]) for row in embeddings])
         else:
-            embeddings = self.encoder.encode(list(texts))
+            ahead = ahead or {}
+            missing = [t for t in texts if t not in ahead]
+            fresh = dict(zip(missing, self.encoder.encode(missing), strict=True)) if missing else {}
+            embeddings = np.vstack([ahead[t] if t in ahead else fresh[t] for t in texts])
             proba = self.sentiment.predict_proba(embeddings)
         for pa, row in zip(parts, part_rows, strict=True):
             pa.sentence_proba = [proba[r] for r in pa.sentence_rows]

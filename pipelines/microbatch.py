@@ -5,8 +5,14 @@ oldest call, gathers the queued calls with the same options until ``max_batch`` 
 or ``max_wait_ms`` has passed, and runs the first stage over all of them (``Enricher.prepare``:
 the spaCy parse, under ``prepare_lock``); the finishing thread runs the second stage
 (``Enricher.finish``: the encoder and heads, under ``finish_lock``) and hands each call its own
-results. So one batch's parse overlaps the previous batch's encode. Batched output equals
-one-at-a-time output (the Enricher guarantees it), so batching changes only the throughput.
+results. So one batch's parse overlaps the previous batch's encode.
+
+Given ``plan`` and ``ahead`` as well, the first stage is ``plan`` (``Enricher.plan``: segment, detect
+the language) and then ``prepare`` of the planned batch (``Enricher.parse``), while a helper thread runs
+``ahead`` on it (``Enricher.encode_ahead``: the encoder pass over the part texts, under ``finish_lock``).
+A lone batch's parse then overlaps its own encode, not only the previous batch's; ``finish`` starts
+once both are done. Batched output equals one-at-a-time output (the Enricher guarantees it), so
+batching changes only the throughput and the latency.
 
 Beyond ``max_queue`` waiting interactions a call is refused with OverloadedError
 (RESOURCE_EXHAUSTED): memory stays bounded and the caller backs off.
@@ -19,7 +25,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +38,8 @@ from pipelines.domain import EnrichedInteraction, EnrichOptions, Interaction
 Enrich = Callable[[list[Interaction], EnrichOptions], list[EnrichedInteraction]]
 Prepare = Callable[[list[Interaction], EnrichOptions], Any]
 Finish = Callable[[Any], list[EnrichedInteraction]]
+Plan = Callable[[list[Interaction], EnrichOptions], Any]
+Stage = Callable[[Any], Any]
 
 
 class MicroBatchConfig(BaseModel):
@@ -60,39 +68,52 @@ class MicroBatcher:
     """Merges concurrent enrich calls; thread-safe; two worker threads, started on first use.
 
     Give ``prepare`` and ``finish`` (the Enricher's two halves, with their locks) to overlap a batch's
-    first stage with the previous batch's second, or ``enrich`` alone to run each batch in one piece.
+    first stage with the previous batch's second; add ``plan`` and ``ahead`` to overlap a batch's
+    parse with its own encoder pass too (then ``prepare`` takes what ``plan`` made); or give
+    ``enrich`` alone to run each batch in one piece.
     """
 
     def __init__(
         self,
         *,
         enrich: Enrich | None = None,
-        prepare: Prepare | None = None,
+        prepare: Prepare | Stage | None = None,
         finish: Finish | None = None,
+        plan: Plan | None = None,
+        ahead: Stage | None = None,
         config: MicroBatchConfig | None = None,
         model_lock: AbstractContextManager[Any] | None = None,
         prepare_lock: AbstractContextManager[Any] | None = None,
         finish_lock: AbstractContextManager[Any] | None = None,
     ) -> None:
+        # The first stage makes the batch's item from (interactions, options); ``then`` (under prepare_lock)
+        # and ``ahead`` (under finish_lock, in a helper thread) work on that item at the same time.
+        self.then: Stage | None = None
+        self.ahead: Stage | None = None
         if enrich is not None:
             whole = enrich
-            self.prepare: Prepare = lambda interactions, options: (interactions, options)
+            self.first: Plan = lambda interactions, options: (interactions, options)
             self.finish: Finish = lambda prepared: whole(*prepared)
             self.prepare_lock: AbstractContextManager[Any] = nullcontext()
             self.finish_lock: AbstractContextManager[Any] = model_lock or nullcontext()
-        elif prepare is not None and finish is not None:
-            self.prepare, self.finish = prepare, finish
+        elif plan is not None and prepare is not None and ahead is not None and finish is not None:
+            self.first, self.then, self.ahead, self.finish = plan, prepare, ahead, finish  # type: ignore[assignment]
+            self.prepare_lock = prepare_lock or nullcontext()
+            self.finish_lock = finish_lock or nullcontext()
+        elif prepare is not None and finish is not None and plan is None and ahead is None:
+            self.first, self.finish = prepare, finish  # type: ignore[assignment]
             self.prepare_lock = prepare_lock or nullcontext()
             self.finish_lock = finish_lock or nullcontext()
         else:
-            raise TypeError("MicroBatcher needs enrich, or prepare and finish")
+            raise TypeError("MicroBatcher needs enrich; or prepare and finish; or plan, prepare, ahead and finish")
         self.config = config or MicroBatchConfig()
         self._calls: deque[_Call] = deque()
         self._waiting = 0
         self._cond = threading.Condition()
         # Prepared batches waiting for the finishing thread: at most one, so memory stays bounded.
-        self._prepared: queue.Queue[tuple[list[_Call], Any] | None] = queue.Queue(maxsize=1)
+        self._prepared: queue.Queue[tuple[list[_Call], Any, Future[Any] | None] | None] = queue.Queue(maxsize=1)
         self._workers: list[threading.Thread] = []
+        self._ahead_pool: ThreadPoolExecutor | None = None
         self._closed = False
         self.batches = 0  # batches finished (for tests and benchmarks)
 
@@ -121,6 +142,8 @@ class MicroBatcher:
             self._calls.append(call)
             self._waiting += len(call.interactions)
             if not self._workers:
+                if self.ahead is not None:
+                    self._ahead_pool = ThreadPoolExecutor(1, thread_name_prefix="microbatch-ahead")
                 self._workers = [
                     threading.Thread(target=self._gather, name="microbatch-prepare", daemon=True),
                     threading.Thread(target=self._finish, name="microbatch-finish", daemon=True),
@@ -143,6 +166,8 @@ class MicroBatcher:
             self._cond.notify_all()
         for worker in self._workers:
             worker.join()
+        if self._ahead_pool is not None:
+            self._ahead_pool.shutdown()
 
     def _gather(self) -> None:
         while True:
@@ -151,22 +176,35 @@ class MicroBatcher:
                 self._prepared.put(None)
                 return
             merged = [i for call in batch for i in call.interactions]
+            ahead: Future[Any] | None = None
             try:
                 with self.prepare_lock:
-                    prepared = self.prepare(merged, batch[0].options)
+                    prepared = self.first(merged, batch[0].options)
+                if self.then is not None:
+                    if self._ahead_pool is not None:
+                        ahead = self._ahead_pool.submit(self._run_ahead, prepared)
+                    with self.prepare_lock:
+                        prepared = self.then(prepared)
             except BaseException as exc:  # every call in the batch gets the error its own call would have raised
                 _fail(batch, exc)
                 continue
-            self._prepared.put((batch, prepared))
+            self._prepared.put((batch, prepared, ahead))
+
+    def _run_ahead(self, prepared: Any) -> None:
+        assert self.ahead is not None
+        with self.finish_lock:
+            self.ahead(prepared)
 
     def _finish(self) -> None:
         while (item := self._prepared.get()) is not None:
-            batch, prepared = item
+            batch, prepared, ahead = item
             now = time.monotonic()
             if all(call.expired(now) for call in batch):  # every caller has gone: skip the encoder pass
                 _fail(batch, DeadlineExceededError("the caller's deadline passed before enrichment finished"))
                 continue
             try:
+                if ahead is not None:  # waited for outside finish_lock, which the ahead pass takes
+                    ahead.result()
                 with self.finish_lock:
                     results = self.finish(prepared)
             except BaseException as exc:

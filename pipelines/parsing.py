@@ -6,7 +6,9 @@
                        while it parses; in its own process it parses one batch (Enricher.prepare) while
                        this process encodes the previous one (Enricher.finish).
 
-Both return what ``parse_doc`` makes of each Doc, so their results are identical.
+Both return what ``parse_doc`` makes of each Doc, so their results are identical. A child does not load
+torch (spaCy's thinc imports it when it is installed; the English pipeline never uses it): about 145 MB
+resident instead of 330, and a second less to start.
 """
 
 from __future__ import annotations
@@ -195,6 +197,9 @@ def _main(argv: list[str] | None = None) -> None:
     parser.add_argument("--package")
     parser.add_argument("--batch-size", type=int, default=64)
     args = parser.parse_args(argv)
+    # spaCy's thinc imports torch when it is installed: ~185 MB resident and a second of start-up that the
+    # English pipeline never uses. None in sys.modules makes ``import torch`` fail, so thinc goes without it.
+    sys.modules.setdefault("torch", None)  # type: ignore[arg-type]
     _serve(Connection(args.fd), args.package, args.batch_size)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 from pydantic import BaseModel, ConfigDict, Field
@@ -69,30 +69,37 @@ def instrumented(enrich: Enrich, *, path: str) -> Enrich:
     return run
 
 
+class _HasBegan(Protocol):
+    began: float  # time.perf_counter() when the batch was made
+
+
+Timed = TypeVar("Timed", bound=_HasBegan)
+
+
 def instrumented_stages(
-    prepare: Callable[[list[Interaction], EnrichOptions], Any],
-    finish: Callable[[Any], list[EnrichedInteraction]],
+    first: Callable[[list[Interaction], EnrichOptions], Timed],
+    finish: Callable[[Timed], list[EnrichedInteraction]],
     *,
     path: str,
-) -> tuple[Callable[[list[Interaction], EnrichOptions], Any], Callable[[Any], list[EnrichedInteraction]]]:
-    """The Enricher's two halves (as the micro-batcher runs them) recording the same as ``instrumented``.
+) -> tuple[Callable[[list[Interaction], EnrichOptions], Timed], Callable[[Timed], list[EnrichedInteraction]]]:
+    """The micro-batcher's first stage and ``finish`` recording the same as ``instrumented``.
 
-    Model latency runs from the start of ``prepare`` to the end of ``finish``, the hand-over between included.
+    Model latency runs from the batch's ``began`` (set when the first stage made it) to the end of
+    ``finish``: the parse, the encoder pass ahead of it and the hand-overs between included.
     """
     sizes, latency = BATCH_SIZE.labels(path), MODEL_LATENCY.labels(path)
 
-    def timed_prepare(interactions: list[Interaction], options: EnrichOptions) -> tuple[float, Any]:
+    def timed_first(interactions: list[Interaction], options: EnrichOptions) -> Timed:
         sizes.observe(len(interactions))
-        return time.perf_counter(), prepare(interactions, options)
+        return first(interactions, options)
 
-    def timed_finish(item: tuple[float, Any]) -> list[EnrichedInteraction]:
-        began, prepared = item
-        results = finish(prepared)
-        latency.observe(time.perf_counter() - began)
+    def timed_finish(item: Timed) -> list[EnrichedInteraction]:
+        results = finish(item)
+        latency.observe(time.perf_counter() - item.began)
         record_intents(results)
         return results
 
-    return timed_prepare, timed_finish
+    return timed_first, timed_finish
 
 
 def record_intents(results: Sequence[EnrichedInteraction]) -> None:

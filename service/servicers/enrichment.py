@@ -44,11 +44,13 @@ class EnrichmentServicer(svc_grpc.EnrichmentServiceServicer):
         # The Enricher (its stage caches, spaCy, torch) is not thread-safe: a core call holds both model locks.
         # Every servicer sharing this Enricher must share these locks (the server passes them in).
         self._lock = lock or ModelLocks()
-        # Concurrent Enrich calls are merged into shared batches (pipelines/microbatch.py); one batch's parse
-        # (under the nlp lock) runs beside the previous batch's encode (under the encoder lock).
-        prepare, finish = metrics.instrumented_stages(enricher.prepare, enricher.finish, path="enrich")
+        # Concurrent Enrich calls are merged into shared batches (pipelines/microbatch.py); a batch's parse
+        # (under the nlp lock) runs beside its own encoder pass and the previous batch's (the encoder lock).
+        plan, finish = metrics.instrumented_stages(enricher.plan, enricher.finish, path="enrich")
         self.batcher = MicroBatcher(
-            prepare=prepare,
+            plan=plan,
+            prepare=enricher.parse,
+            ahead=enricher.encode_ahead,
             finish=finish,
             config=batching,
             prepare_lock=self._lock.nlp,

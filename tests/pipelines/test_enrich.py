@@ -197,3 +197,37 @@ def test_document_intent_is_the_reason_for_contact_not_small_talk(enricher: Enri
 def test_document_of_only_small_talk_keeps_the_dialogue_act(enricher: Enricher) -> None:
     (r,) = enricher.enrich([call([(SpeakerRole.CUSTOMER, "hello there"), (SpeakerRole.CUSTOMER, "hi")])])
     assert r.intent is not None and r.intent.label == "greeting"
+
+
+def test_encode_ahead_leaves_finish_only_the_sentences_of_longer_parts(
+    enricher: Enricher, encoder: HashingEncoder
+) -> None:
+    items = [text("a", "I lost my card"), text("b", "refund my money. great service thanks"), call(CALL)]
+    expected = enricher.enrich(items)
+    encoder.calls.clear()
+    prepared = enricher.plan(items)
+    enricher.encode_ahead(prepared)  # before the parse: every part's whole text
+    (ahead,) = encoder.calls
+    assert {
+        "I lost my card",
+        "refund my money. great service thanks",
+        "I lost my card. This is terrible service!",
+    } <= set(ahead)
+    results = enricher.finish(enricher.parse(prepared))
+    # finish encoded only the sentences of the multi-sentence parts, nothing encode_ahead had done
+    # ("great service thanks", the second sentence of b, is also a turn of the call: encoded ahead)
+    assert set(encoder.calls[1]) == {"refund my money.", "I lost my card.", "This is terrible service!"}
+    assert len(encoder.calls) == 2
+    assert_same_results(results, expected)
+
+
+def test_encode_ahead_skips_pinned_requests_and_signals_without_the_encoder(
+    enricher: Enricher, encoder: HashingEncoder
+) -> None:
+    pinned = EnrichOptions(pin_models=("sentiment.v2",))
+    no_encoder = EnrichOptions(signals=frozenset({SignalKind.ENTITIES}))
+    for options in (pinned, no_encoder):
+        encoder.calls.clear()
+        prepared = enricher.plan([text("a", "I lost my card")], options)
+        enricher.encode_ahead(prepared)
+        assert encoder.calls == [] and prepared.encoded == {}

@@ -138,3 +138,69 @@ def test_model_locks_hold_both_models_or_one():
     with locks.encoder:  # the finishing stage: the parse lock stays free for the next batch
         assert locks.nlp.acquire(blocking=False)
         locks.nlp.release()
+
+
+def _echo(interactions: list[Interaction]) -> list[EnrichedInteraction]:
+    return [EnrichedInteraction(i.id, LanguageInfo("en", 1.0, "", True)) for i in interactions]
+
+
+def test_a_batch_is_encoded_ahead_while_it_is_parsed_and_finished_after_both():
+    """plan -> (prepare under prepare_lock | ahead under finish_lock, at once) -> finish."""
+    parsing, ahead_ran, order = threading.Event(), threading.Event(), []
+    prepare_lock, finish_lock = threading.Lock(), threading.Lock()
+
+    def plan(interactions, options):
+        order.append("plan")
+        return {"interactions": interactions}
+
+    def parse(item):
+        parsing.set()
+        assert ahead_ran.wait(10)  # would time out if ahead waited for the parse
+        order.append("parse")
+        return item
+
+    def ahead(item):
+        assert parsing.wait(10)  # the parse has begun and is still running (it waits for this)
+        assert finish_lock.locked()  # ahead holds the encoder's lock, not the parser's
+        item["ahead"] = True
+        ahead_ran.set()
+
+    def finish(item):
+        assert item.get("ahead") and order == ["plan", "parse"]
+        return _echo(item["interactions"])
+
+    batcher = MicroBatcher(
+        plan=plan,
+        prepare=parse,
+        ahead=ahead,
+        finish=finish,
+        config=MicroBatchConfig(max_wait_ms=0),
+        prepare_lock=prepare_lock,
+        finish_lock=finish_lock,
+    )
+    results = batcher.submit(_calls(1)[0], EnrichOptions())
+    assert [r.interaction_id for r in results] == ["c0-0", "c0-1"]
+    batcher.close()
+
+
+def test_an_ahead_failure_fails_its_batch_and_the_next_batch_still_runs():
+    def ahead(item):
+        if item[0].id.startswith("bad"):
+            raise NotFoundError("intent taxonomy", "nope", ["banking77"], field="options.intent_taxonomy")
+
+    batcher = MicroBatcher(
+        plan=lambda interactions, options: interactions,
+        prepare=lambda item: item,
+        ahead=ahead,
+        finish=_echo,
+        config=MicroBatchConfig(max_wait_ms=0),
+    )
+    with pytest.raises(NotFoundError):
+        batcher.submit(_calls(1, "bad")[0], EnrichOptions())
+    assert [r.interaction_id for r in batcher.submit(_calls(1, "good")[0], EnrichOptions())] == ["good0-0", "good0-1"]
+    batcher.close()
+
+
+def test_the_stage_forms_must_be_complete():
+    with pytest.raises(TypeError, match="plan, prepare, ahead and finish"):
+        MicroBatcher(plan=lambda i, o: i, prepare=lambda item: item, finish=_echo)

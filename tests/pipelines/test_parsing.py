@@ -58,3 +58,14 @@ def test_a_child_without_the_package_says_it_fell_back_to_the_blank_pipeline(tmp
             impatient.wait_ready()
     finally:
         impatient.close()
+
+
+def test_the_child_does_not_load_torch(child):
+    """thinc imports torch when it is installed; the child blocks it (~185 MB resident saved)."""
+    from pathlib import Path
+
+    child.wait_ready()
+    maps = Path(f"/proc/{child._proc.pid}/maps")
+    if not maps.exists():
+        pytest.skip("needs Linux /proc to read the child's loaded libraries")
+    assert "libtorch" not in maps.read_text()
