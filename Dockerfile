@@ -18,8 +18,8 @@ RUN apt-get update \
 WORKDIR /app
 COPY . .
 # The otel extra too, so `JOURNEYMINE_TRACING__ENABLED=true` works in the image.
-# The default encoder backend (onnx) exports the bundled weights on first use into /app/.cache/onnx:
-# export here, where /app is writable (the runtime user cannot write there).
+# The default encoder backend (onnx-int8) exports and quantises the bundled weights on first use into
+# /app/.cache/onnx: export here, where /app is writable (the runtime user cannot write there).
 RUN make install PYTHON=python3.11 \
     && .venv/bin/pip install --quiet -e '.[dev,otel]' \
     && .venv/bin/python -c "from pipelines.factory import build_encoder; build_encoder()" \

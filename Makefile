@@ -10,7 +10,7 @@ PORT   ?= 50051
 DATASETS ?= ../shared/datasets
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads train-aspect fit-topics bench bench-aspect bench-topics bench-journeys load-test clean
+.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads calibrate-int8 train-aspect fit-topics bench bench-aspect bench-topics bench-journeys load-test clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,8 +49,12 @@ proto-check: $(STAMP) ## fail if the generated code is stale
 finetune-encoder: $(STAMP) ## retrain the encoder's multi-task LoRA adapter (~40 min on 2 cores); then train-heads and fit-topics
 	$(PY) -m models.training.finetune_encoder --datasets $(DATASETS)
 
-train-heads: $(STAMP) ## retrain the sentiment and intent heads from $(DATASETS) into models/artifacts
+train-heads: $(STAMP) ## retrain the sentiment and intent heads from $(DATASETS) into models/artifacts (then calibrate-int8)
 	$(PY) -m models.training.train_heads --datasets $(DATASETS)
+	$(PY) -m models.training.backend_thresholds --datasets $(DATASETS) --backend onnx-int8
+
+calibrate-int8: $(STAMP) ## retune the intent heads' abstention thresholds on onnx-int8 embeddings (~20 s)
+	$(PY) -m models.training.backend_thresholds --datasets $(DATASETS) --backend onnx-int8
 
 train-aspect: $(STAMP) ## retrain the aspect-polarity model (aspect.v1) on MAMS ATSA train (~25 min on 2 busy cores)
 	$(PY) -m models.training.train_aspect --datasets $(DATASETS)

@@ -140,6 +140,7 @@ class OnnxEncoder:
         self.parallel = self.config.onnx_parallel if self.config.onnx_parallel > 0 else len(os.sched_getaffinity(0))
         self._pool = ThreadPoolExecutor(self.parallel, thread_name_prefix="onnx") if self.parallel > 1 else None
         self._pad_id = int(self._tokenizer.pad_token_id or 0)
+        self.int8 = int8
         self.backend = "onnx-int8" if int8 else "onnx"
         self.dim = 384
         self.texts_encoded = 0
@@ -151,8 +152,12 @@ class OnnxEncoder:
         ids: list[list[int]] = tokens["input_ids"]
         # Length-sorted chunks: padding only to the longest of similar texts. About four chunks per run
         # keeps every run busy to the end; more than four texts a chunk bought nothing when measured.
+        # Dynamic int8 quantises activations with one scale per run, so a text's embedding would depend on
+        # the texts sharing its run (a sentiment probability moved by 0.02): int8 runs one text at a time,
+        # so a result never depends on what else was batched with it. Measured cost: in-process int8
+        # enrichment 448 -> 343 texts/s on 2,000 Banking77 texts.
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        size = max(1, min(4, self.config.batch_size, -(-len(order) // (4 * self.parallel))))
+        size = 1 if self.int8 else max(1, min(4, self.config.batch_size, -(-len(order) // (4 * self.parallel))))
         chunks = [order[start : start + size] for start in range(0, len(order), size)]
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if self._pool is None or len(chunks) == 1:

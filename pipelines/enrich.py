@@ -147,6 +147,7 @@ class Enricher:
         self.parser: Parser = parser or InProcessParser(nlp, batch_size=self.config.parse_batch_size)
         self.language = language or LanguageDetector(config=self.config.language)
         self.encoder_model = ModelRef(encoder.name, encoder.version)
+        self.encoder_backend: str | None = getattr(encoder, "backend", None)  # torch, onnx, onnx-int8
         self.sentiment = SentimentStage(
             head=registry.load(registry.resolve("sentiment", None).id), config=self.config.sentiment
         )
@@ -162,7 +163,9 @@ class Enricher:
         """The stage for a taxonomy name (None: the default); NotFoundError names the valid ones."""
         spec = self.registry.resolve("intent", taxonomy, field=field)
         if spec.id not in self._intent_stages:
-            self._intent_stages[spec.id] = IntentStage(head=self.registry.load(spec.id), taxonomy=spec.short_name)
+            self._intent_stages[spec.id] = IntentStage(
+                head=self.registry.load(spec.id), taxonomy=spec.short_name, backend=self.encoder_backend
+            )
         return self._intent_stages[spec.id]
 
     def topic_stage(self, name: str | None, *, field: str = "options.topic_model") -> TopicStage:

@@ -21,13 +21,18 @@ from pipelines.domain import OUT_OF_SCOPE, Intent, IntentLabel, ModelRef
 class IntentStage:
     """Batch-first: ``predict(embeddings, top_k)`` returns one Intent per row, no side effects."""
 
-    def __init__(self, *, head: LinearHead, taxonomy: str) -> None:
+    def __init__(self, *, head: LinearHead, taxonomy: str, backend: str | None = None) -> None:
         self.head = head
         self.taxonomy = taxonomy
         self.model = ModelRef(head.name, head.version)
         # An explicit out_of_scope class (trained on OOS rows) also means "abstain".
         self._in_scope = np.array([label != OUT_OF_SCOPE for label in head.labels])
         self.threshold = float(head.threshold) if head.threshold is not None else 0.0
+        # The threshold was tuned on torch embeddings; an encoder backend that moves them (onnx-int8) has its
+        # own, picked by the same rule on its embeddings (models/training/backend_thresholds.py).
+        tuned = head.metadata.get("backend_thresholds", {})
+        if backend in tuned and head.threshold is not None:
+            self.threshold = float(tuned[backend])
         self.dialogue_acts = frozenset(head.metadata.get("dialogue_acts", ()))
 
     @property

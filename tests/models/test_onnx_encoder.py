@@ -71,3 +71,14 @@ def test_parallel_runs_give_the_rows_of_one_run(onnx_dir):
     assert np.allclose(out, serial.encode(texts), atol=1e-5)
     assert np.allclose(out[7], serial.encode([texts[7]])[0], atol=1e-5)
     assert parallel.texts_encoded == 40
+
+
+def test_int8_embeds_a_text_the_same_whatever_shares_its_call(onnx_dir):
+    """Dynamic int8 scales activations per run: one text per run keeps batch mates out of the result."""
+    from models.onnx_encoder import OnnxEncoder
+
+    encoder = OnnxEncoder(config=EncoderConfig(onnx_dir=onnx_dir), int8=True)
+    texts = [f"{TEXTS[i % 4]} {'really ' * (i % 5)}" for i in range(12)]
+    together = encoder.encode(texts)
+    for i in (0, 5, 11):
+        assert np.array_equal(encoder.encode([texts[i]])[0], together[i])

@@ -88,3 +88,14 @@ def test_mixed_is_decided_by_the_evidence_not_the_pooled_pieces() -> None:
     assert (pooled.negative, pooled.neutral, pooled.positive) == pytest.approx((0.3, 0.4, 0.3))
     calm = stage.pool([whole], [5.0], evidence=[np.array([0.3, 0.6, 0.1])])
     assert calm is not None and calm.label == SentimentLabel.NEUTRAL
+
+
+def test_intent_threshold_of_the_encoder_backend_when_the_head_has_one() -> None:
+    tuned = head(("a", "b", "c"), threshold=0.5)
+    tuned.metadata["backend_thresholds"] = {"onnx-int8": 0.6}
+    proba = np.array([0.55, 0.3, 0.15])
+    on_int8 = IntentStage(head=tuned, taxonomy="t", backend="onnx-int8")
+    assert on_int8.threshold == 0.6 and on_int8.from_proba(proba).out_of_scope
+    for backend in (None, "torch", "onnx"):  # torch's threshold, which fp32 ONNX reproduces
+        stage = IntentStage(head=tuned, taxonomy="t", backend=backend)
+        assert stage.threshold == 0.5 and stage.from_proba(proba).label == "a"
