@@ -47,8 +47,9 @@ class MicroBatchConfig(BaseModel):
 
     # Interactions per enrich call; a single larger request still runs, alone.
     max_batch: int = Field(default=64, ge=1)
-    # How long the oldest waiting call may wait for company (adds at most this to a lone call).
-    max_wait_ms: float = Field(default=2.0, ge=0)
+    # How long the oldest waiting call may wait for company: at most as many calls as the last batches
+    # held, so a lone caller does not wait. Measured at 8 clients (onnx-int8): 2 ms p99 57-61, 5 ms 48-55.
+    max_wait_ms: float = Field(default=5.0, ge=0)
     # Waiting interactions beyond which new calls get RESOURCE_EXHAUSTED.
     max_queue: int = Field(default=4096, ge=1)
 
@@ -108,6 +109,7 @@ class MicroBatcher:
             raise TypeError("MicroBatcher needs enrich; or prepare and finish; or plan, prepare, ahead and finish")
         self.config = config or MicroBatchConfig()
         self._calls: deque[_Call] = deque()
+        self._recent_calls: deque[int] = deque(maxlen=8)  # calls in each of the last batches
         self._waiting = 0
         self._cond = threading.Condition()
         # Prepared batches waiting for the finishing thread: at most one, so memory stays bounded.
@@ -229,6 +231,9 @@ class MicroBatcher:
             first = self._calls.popleft()
             batch, size = [first], len(first.interactions)
             deadline = time.monotonic() + wait
+            # Callers come back: wait (up to max_wait_ms) only for as many calls as recent batches held, so a
+            # lone caller never waits and eight callers are gathered into one batch, not split across two.
+            expected = max(self._recent_calls, default=1)
             while size < limit:
                 fits = next(
                     (c for c in self._calls if c.options == first.options and size + len(c.interactions) <= limit),
@@ -240,10 +245,11 @@ class MicroBatcher:
                     size += len(fits.interactions)
                     continue
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or self._closed:
+                if remaining <= 0 or self._closed or len(batch) >= expected:
                     break
                 self._cond.wait(remaining)
             self._waiting -= size
+            self._recent_calls.append(len(batch))
             return batch
 
     def _drop_expired(self) -> None:

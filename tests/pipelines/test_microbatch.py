@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -204,3 +205,42 @@ def test_an_ahead_failure_fails_its_batch_and_the_next_batch_still_runs():
 def test_the_stage_forms_must_be_complete():
     with pytest.raises(TypeError, match="plan, prepare, ahead and finish"):
         MicroBatcher(plan=lambda i, o: i, prepare=lambda item: item, finish=_echo)
+
+
+def test_a_lone_caller_does_not_wait_for_company_and_a_returning_group_is_gathered():
+    gate, entered, batches = threading.Event(), threading.Event(), []
+    gate.set()
+
+    def prepare(interactions, options):
+        entered.set()
+        assert gate.wait(10)
+        batches.append([i.id for i in interactions])
+        return interactions
+
+    batcher = MicroBatcher(prepare=prepare, finish=_echo, config=MicroBatchConfig(max_wait_ms=60_000))
+    # No batch yet held more than one call: nobody to wait for (a minute of max_wait would time this out).
+    began = time.monotonic()
+    for k in range(3):
+        assert len(batcher.submit(_calls(1, f"lone{k}")[0], EnrichOptions())) == 2
+    assert time.monotonic() - began < 30
+    # Three callers queue while the parse is busy, and the next batch takes them together...
+    gate.clear()
+    entered.clear()
+    with ThreadPoolExecutor(4) as pool:
+        blocker = pool.submit(batcher.submit, _calls(1, "busy")[0], EnrichOptions())
+        assert entered.wait(5)
+        group = [pool.submit(batcher.submit, c, EnrichOptions()) for c in _calls(3, "g")]
+        while batcher.waiting < 6:
+            threading.Event().wait(0.01)
+        gate.set()
+        blocker.result(10)
+        [f.result(10) for f in group]
+    assert batches[-1] == [f"g{k}-{j}" for k in range(3) for j in range(2)]
+    # ...so the next call of theirs waits (up to max_wait) for the other two, which come 0.2 s later.
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(batcher.submit, _calls(1, "r0")[0], EnrichOptions())
+        threading.Event().wait(0.2)
+        rest = [pool.submit(batcher.submit, c, EnrichOptions()) for c in (_calls(1, "r1")[0], _calls(1, "r2")[0])]
+        first.result(10), [f.result(10) for f in rest]
+    assert sorted(batches[-1]) == sorted(f"r{k}0-{j}" for k in range(3) for j in range(2))
+    batcher.close()
