@@ -8,17 +8,20 @@ Texts are the first N Banking77 training utterances when the datasets folder is
 there (short customer texts, ~12 words), else a built-in set of varied templates.
 
 - in-process: full enrichment (every signal) per encoder backend, through ``Enricher.enrich_batches``
-  (what the batch job runs), and the same through plain ``enrich`` calls one batch at a time;
+  (what the batch job runs), the same through plain ``enrich`` calls one batch at a time, and the
+  encoder pass alone (where the backends differ);
 - naive: the three-pass stack below, on the same texts;
 - server: ``journeymine serve`` in a subprocess: start to health SERVING, resident memory, texts/s with
-  1, 4 and 16 clients sending one text per call, single-text latency p50/p99 at 8 clients;
+  1, 4 and 16 clients sending one text per call and 16 clients sending 16, latency p50/p99 at 8 clients
+  of a single short text (at most 25 tokens, the issue's short text) and of any text of the set;
 - batch: ``journeymine enrich`` in a subprocess over ``--batch-n`` texts (cycled), end to end.
 
 ``--naive`` also times the stack a user would assemble without journeymine, on the same texts:
-a sentiment classifier, a separate intent classifier and ``BERTopic.transform``, each encoding
-every text again (three encoder passes; the BERTopic model is fitted first, untimed, on the same
-texts with the published all-MiniLM-L6-v2). Its classifiers are the shipped heads, so the
-comparison isolates the passes and BERTopic's UMAP + HDBSCAN assignment, not head quality.
+a sentiment classifier, a separate intent classifier (both on sentence-transformers, torch) and
+``BERTopic.transform``, each encoding every text again (three encoder passes; the BERTopic model is
+fitted first, untimed, on the same texts with the published all-MiniLM-L6-v2). Its classifiers are
+the shipped heads, so the comparison isolates the passes and BERTopic's UMAP + HDBSCAN assignment,
+not head quality.
 """
 
 from __future__ import annotations

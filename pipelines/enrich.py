@@ -1,8 +1,9 @@
 """Enrichment: the recipe that turns interactions into signals.
 
-    prepare:  segment -> detect language -> parse (spaCy)
-    finish:   encode (one pass per unique text) -> heads (sentiment, intent, topics) -> roll up
-              -> aspects (on request: their own pass per sentence) -> conversation metrics
+    prepare:  plan (segment -> detect language) -> parse (spaCy)
+              [encode_ahead: the parts' whole texts, beside the parse; the server does this]
+    finish:   encode (one pass per unique text not encoded ahead) -> heads (sentiment, intent, topics)
+              -> roll up -> aspects (on request: their own pass per sentence) -> conversation metrics
               -> EnrichedInteraction
 
 Every distinct sentence and every multi-sentence part is encoded exactly once
