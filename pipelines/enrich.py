@@ -62,6 +62,9 @@ from pipelines.segment import Part, parts_of
 from pipelines.sentiment import SentimentConfig, SentimentStage, word_weight
 from pipelines.topics import TopicStage
 
+# The signals read from the encoder's embeddings: a call with none of them needs no encoder pass.
+ENCODER_SIGNALS = frozenset({SignalKind.SENTIMENT, SignalKind.INTENT, SignalKind.TOPICS})
+
 
 class EnrichConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -234,7 +237,7 @@ class Enricher:
         for pinned (replayed) requests, which encode text by text.
         """
         options = prepared.options
-        if options.pin_models or not options.signals & {SignalKind.SENTIMENT, SignalKind.INTENT, SignalKind.TOPICS}:
+        if options.pin_models or not options.signals & ENCODER_SIGNALS:
             return
         wholes = {pa.part.text.strip() for pa in prepared.parts} - prepared.encoded.keys()
         texts = sorted(t for t in wholes if t and len(t) <= self.config.max_part_chars)
@@ -286,7 +289,7 @@ class Enricher:
         product rounds differently), at the price of the encoder's batch-of-one speed. Texts in ``ahead``
         (``encode_ahead``) are not encoded again.
         """
-        if not parts or not signals & {SignalKind.SENTIMENT, SignalKind.INTENT, SignalKind.TOPICS}:
+        if not parts or not signals & ENCODER_SIGNALS:
             return
         texts: dict[str, int] = {}
         part_rows: list[int | None] = []
@@ -301,10 +304,12 @@ class Enricher:
             embeddings = np.vstack([self.encoder.encode([t]) for t in texts])
             proba = np.vstack([self.sentiment.predict_proba(row[None, :]) for row in embeddings])
         else:
-            ahead = ahead or {}
-            missing = [t for t in texts if t not in ahead]
-            fresh = dict(zip(missing, self.encoder.encode(missing), strict=True)) if missing else {}
-            embeddings = np.vstack([ahead[t] if t in ahead else fresh[t] for t in texts])
+            if ahead:  # encode only what encode_ahead did not
+                missing = [t for t in texts if t not in ahead]
+                fresh = dict(zip(missing, self.encoder.encode(missing), strict=True)) if missing else {}
+                embeddings = np.vstack([ahead[t] if t in ahead else fresh[t] for t in texts])
+            else:  # in-process and batch enrichment: one pass, no copy
+                embeddings = self.encoder.encode(list(texts))
             proba = self.sentiment.predict_proba(embeddings)
         for pa, row in zip(parts, part_rows, strict=True):
             pa.sentence_proba = [proba[r] for r in pa.sentence_rows]
@@ -488,7 +493,7 @@ class Enricher:
         # spaCy segments every part, so its model always contributes.
         refs = [self.nlp_model]
         signals = options.signals
-        if encoded and signals & {SignalKind.SENTIMENT, SignalKind.INTENT, SignalKind.TOPICS}:
+        if encoded and signals & ENCODER_SIGNALS:
             refs.append(self.encoder_model)
         if SignalKind.SENTIMENT in signals:
             refs.append(self.sentiment.model)
