@@ -18,7 +18,7 @@ leave a core idle while it parses. ``enrich_batches`` does that for a stream of 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,11 +222,21 @@ class Enricher:
 
     def parse(self, prepared: Prepared) -> Prepared:
         """``prepare``'s spaCy parse of a planned batch, in place."""
+        return self.send_parse(prepared)()
+
+    def send_parse(self, prepared: Prepared) -> Callable[[], Prepared]:
+        """``parse`` in two steps: send the batch to the parser now; the function returned waits for its parse
+        and fills the parts in. The micro-batcher sends the next batch before it waits for this one."""
         signals = prepared.options.signals
-        self._parse(
+        parsed = self._send_parse(
             prepared.parts, with_entities=SignalKind.ENTITIES in signals, with_aspects=SignalKind.ASPECTS in signals
         )
-        return prepared
+
+        def wait() -> Prepared:
+            parsed()
+            return prepared
+
+        return wait
 
     def encode_ahead(self, prepared: Prepared) -> None:
         """Encode, before or beside the parse, the part texts ``finish`` would encode whatever the parse says.
@@ -321,17 +331,27 @@ class Enricher:
                 pa.sentiment_proba = self.sentiment.predict_proba(pa.embedding[None, :])[0]
 
     def _parse(self, parts: Sequence[PartAnalysis], *, with_entities: bool, with_aspects: bool = False) -> None:
+        self._send_parse(parts, with_entities=with_entities, with_aspects=with_aspects)()
+
+    def _send_parse(
+        self, parts: Sequence[PartAnalysis], *, with_entities: bool, with_aspects: bool = False
+    ) -> Callable[[], None]:
+        """Send the parts' texts to the parser; the function returned waits for the parse and fills the parts in."""
         if not parts:
-            return
+            return lambda: None
         texts = [pa.part.text for pa in parts]
-        parsed = self.parser.parse(texts, with_entities=with_entities, with_aspects=with_aspects)
-        for pa, result in zip(parts, parsed, strict=True):
-            part, text = pa.part, pa.part.text
-            pa.sentences = [(TextSpan(part.part, part.index, s, e), text[s:e]) for s, e in result.sentences]
-            if not pa.sentences:  # whitespace-only parts are filtered earlier; keep one span regardless
-                pa.sentences = [(TextSpan(part.part, part.index, 0, len(text)), text.strip())]
-            pa.entities = entities_from(list(result.entities), part, self.nlp_model)
-            pa.aspect_candidates = list(result.aspects)
+        pending = self.parser.submit(texts, with_entities=with_entities, with_aspects=with_aspects)
+
+        def fill() -> None:
+            for pa, result in zip(parts, pending.result(), strict=True):
+                part, text = pa.part, pa.part.text
+                pa.sentences = [(TextSpan(part.part, part.index, s, e), text[s:e]) for s, e in result.sentences]
+                if not pa.sentences:  # whitespace-only parts are filtered earlier; keep one span regardless
+                    pa.sentences = [(TextSpan(part.part, part.index, 0, len(text)), text.strip())]
+                pa.entities = entities_from(list(result.entities), part, self.nlp_model)
+                pa.aspect_candidates = list(result.aspects)
+
+        return fill
 
     def close(self) -> None:
         """Stop the parser process, if there is one."""

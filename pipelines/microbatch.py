@@ -7,11 +7,14 @@ the spaCy parse, under ``prepare_lock``); the finishing thread runs the second s
 (``Enricher.finish``: the encoder and heads, under ``finish_lock``) and hands each call its own
 results. So one batch's parse overlaps the previous batch's encode.
 
-Given ``plan`` and ``ahead`` as well, the first stage is ``plan`` (``Enricher.plan``: segment, detect
-the language) and then ``prepare`` of the planned batch (``Enricher.parse``), while a helper thread runs
-``ahead`` on it (``Enricher.encode_ahead``: the encoder pass over the part texts, under ``finish_lock``).
-A lone batch's parse then overlaps its own encode, not only the previous batch's; ``finish`` starts
-once both are done. Batched output equals one-at-a-time output (the Enricher guarantees it), so
+Given ``plan``, ``send`` and ``ahead`` instead, the first stage is ``plan`` (``Enricher.plan``: segment,
+detect the language), then ``send`` of the planned batch (``Enricher.send_parse``: the batch goes to the
+parser process, and what ``send`` returns waits for its parse), while a helper thread runs ``ahead`` on it
+(``Enricher.encode_ahead``: the encoder pass over the part texts, under ``finish_lock``). The gathering
+thread does not wait for the parse: it goes on to the next batch and sends it too, so the parser starts
+on it as soon as it is done with this one. The finishing thread waits for the batch's parse (outside
+every lock) and its ahead pass, then runs ``finish``. A lone batch's parse overlaps its own encode, not
+only the previous batch's. Batched output equals one-at-a-time output (the Enricher guarantees it), so
 batching changes only the throughput and the latency.
 
 Beyond ``max_queue`` waiting interactions a call is refused with OverloadedError
@@ -40,6 +43,7 @@ Prepare = Callable[[list[Interaction], EnrichOptions], Any]
 Finish = Callable[[Any], list[EnrichedInteraction]]
 Plan = Callable[[list[Interaction], EnrichOptions], Any]
 Stage = Callable[[Any], Any]
+Send = Callable[[Any], Callable[[], Any]]  # starts the parse of a planned batch; what it returns waits for it
 
 
 class MicroBatchConfig(BaseModel):
@@ -70,27 +74,28 @@ class MicroBatcher:
     """Merges concurrent enrich calls; thread-safe; two worker threads, started on first use.
 
     Give ``prepare`` and ``finish`` (the Enricher's two halves, with their locks) to overlap a batch's
-    first stage with the previous batch's second; add ``plan`` and ``ahead`` to overlap a batch's
-    parse with its own encoder pass too (then ``prepare`` takes what ``plan`` made); or give
-    ``enrich`` alone to run each batch in one piece.
+    first stage with the previous batch's second; or ``plan``, ``send``, ``ahead`` and ``finish`` to
+    overlap a batch's parse with its own encoder pass too and keep the parser busy (what the server
+    gives); or ``enrich`` alone to run each batch in one piece.
     """
 
     def __init__(
         self,
         *,
         enrich: Enrich | None = None,
-        prepare: Prepare | Stage | None = None,
+        prepare: Prepare | None = None,
         finish: Finish | None = None,
         plan: Plan | None = None,
+        send: Send | None = None,
         ahead: Stage | None = None,
         config: MicroBatchConfig | None = None,
         model_lock: AbstractContextManager[Any] | None = None,
         prepare_lock: AbstractContextManager[Any] | None = None,
         finish_lock: AbstractContextManager[Any] | None = None,
     ) -> None:
-        # The first stage makes the batch's item from (interactions, options); ``then`` (under prepare_lock)
+        # The first stage makes the batch's item from (interactions, options); ``send`` (under prepare_lock)
         # and ``ahead`` (under finish_lock, in a helper thread) work on that item at the same time.
-        self.then: Stage | None = None
+        self.send: Send | None = None
         self.ahead: Stage | None = None
         if enrich is not None:
             whole = enrich
@@ -98,22 +103,24 @@ class MicroBatcher:
             self.finish: Finish = lambda prepared: whole(*prepared)
             self.prepare_lock: AbstractContextManager[Any] = nullcontext()
             self.finish_lock: AbstractContextManager[Any] = model_lock or nullcontext()
-        elif plan is not None and prepare is not None and ahead is not None and finish is not None:
-            self.first, self.then, self.ahead, self.finish = plan, prepare, ahead, finish  # type: ignore[assignment]
+        elif plan is not None and send is not None and ahead is not None and finish is not None and prepare is None:
+            self.first, self.send, self.ahead, self.finish = plan, send, ahead, finish
             self.prepare_lock = prepare_lock or nullcontext()
             self.finish_lock = finish_lock or nullcontext()
-        elif prepare is not None and finish is not None and plan is None and ahead is None:
-            self.first, self.finish = prepare, finish  # type: ignore[assignment]
+        elif prepare is not None and finish is not None and plan is None and send is None and ahead is None:
+            self.first, self.finish = prepare, finish
             self.prepare_lock = prepare_lock or nullcontext()
             self.finish_lock = finish_lock or nullcontext()
         else:
-            raise TypeError("MicroBatcher needs enrich; or prepare and finish; or plan, prepare, ahead and finish")
+            raise TypeError("MicroBatcher needs enrich; or prepare and finish; or plan, send, ahead and finish")
         self.config = config or MicroBatchConfig()
         self._calls: deque[_Call] = deque()
         self._recent_calls: deque[int] = deque(maxlen=8)  # calls in each of the last batches
         self._waiting = 0
         self._cond = threading.Condition()
-        # Prepared batches waiting for the finishing thread: at most one, so memory stays bounded.
+        # Batches waiting for the finishing thread (prepared, or sent to the parser): at most one, so memory
+        # stays bounded. At most three are at the parser: the one the finishing thread waits for, this one
+        # and the one the gathering thread has just sent.
         self._prepared: queue.Queue[tuple[list[_Call], Any, Future[Any] | None] | None] = queue.Queue(maxsize=1)
         self._workers: list[threading.Thread] = []
         self._ahead_pool: ThreadPoolExecutor | None = None
@@ -183,11 +190,11 @@ class MicroBatcher:
             try:
                 with self.prepare_lock:
                     prepared = self.first(merged, batch[0].options)
-                if self.then is not None:
+                if self.send is not None:
                     if self._ahead_pool is not None:
                         ahead = self._ahead_pool.submit(self._run_ahead, prepared)
                     with self.prepare_lock:
-                        prepared = self.then(prepared)
+                        prepared = self.send(prepared)  # now what waits for the parse
             except BaseException as exc:  # every call in the batch gets the error its own call would have raised
                 _fail(batch, exc)
                 continue
@@ -206,6 +213,8 @@ class MicroBatcher:
                 _fail(batch, DeadlineExceededError("the caller's deadline passed before enrichment finished"))
                 continue
             try:
+                if self.send is not None:  # the parse, waited for outside every lock
+                    prepared = prepared()
                 if ahead is not None:  # waited for outside finish_lock, which the ahead pass takes
                     ahead.result()
                 with self.finish_lock:

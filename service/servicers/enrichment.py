@@ -44,12 +44,13 @@ class EnrichmentServicer(svc_grpc.EnrichmentServiceServicer):
         # The Enricher (its stage caches, spaCy, torch) is not thread-safe: a core call holds both model locks.
         # Every servicer sharing this Enricher must share these locks (the server passes them in).
         self._lock = lock or ModelLocks()
-        # Concurrent Enrich calls are merged into shared batches (pipelines/microbatch.py); a batch's parse
-        # (under the nlp lock) runs beside its own encoder pass and the previous batch's (the encoder lock).
+        # Concurrent Enrich calls are merged into shared batches (pipelines/microbatch.py); a batch is sent to
+        # the parser (under the nlp lock) while its own encoder pass and the previous batch's run (the encoder
+        # lock), and before the previous batch's parse has come back.
         plan, finish = metrics.instrumented_stages(enricher.plan, enricher.finish, path="enrich")
         self.batcher = MicroBatcher(
             plan=plan,
-            prepare=enricher.parse,
+            send=enricher.send_parse,
             ahead=enricher.encode_ahead,
             finish=finish,
             config=batching,

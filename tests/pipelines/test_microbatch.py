@@ -146,7 +146,7 @@ def _echo(interactions: list[Interaction]) -> list[EnrichedInteraction]:
 
 
 def test_a_batch_is_encoded_ahead_while_it_is_parsed_and_finished_after_both():
-    """plan -> (prepare under prepare_lock | ahead under finish_lock, at once) -> finish."""
+    """plan -> (send under prepare_lock | ahead under finish_lock, at once) -> the parse waited for -> finish."""
     parsing, ahead_ran, order = threading.Event(), threading.Event(), []
     prepare_lock, finish_lock = threading.Lock(), threading.Lock()
 
@@ -154,11 +154,11 @@ def test_a_batch_is_encoded_ahead_while_it_is_parsed_and_finished_after_both():
         order.append("plan")
         return {"interactions": interactions}
 
-    def parse(item):
+    def send(item):
         parsing.set()
         assert ahead_ran.wait(10)  # would time out if ahead waited for the parse
         order.append("parse")
-        return item
+        return lambda: item
 
     def ahead(item):
         assert parsing.wait(10)  # the parse has begun and is still running (it waits for this)
@@ -172,7 +172,7 @@ def test_a_batch_is_encoded_ahead_while_it_is_parsed_and_finished_after_both():
 
     batcher = MicroBatcher(
         plan=plan,
-        prepare=parse,
+        send=send,
         ahead=ahead,
         finish=finish,
         config=MicroBatchConfig(max_wait_ms=0),
@@ -191,7 +191,7 @@ def test_an_ahead_failure_fails_its_batch_and_the_next_batch_still_runs():
 
     batcher = MicroBatcher(
         plan=lambda interactions, options: interactions,
-        prepare=lambda item: item,
+        send=lambda item: lambda: item,
         ahead=ahead,
         finish=_echo,
         config=MicroBatchConfig(max_wait_ms=0),
@@ -202,9 +202,66 @@ def test_an_ahead_failure_fails_its_batch_and_the_next_batch_still_runs():
     batcher.close()
 
 
+def _sending(send) -> MicroBatcher:
+    """The server's four-stage form, with ``send`` as the parse and no work in plan or ahead."""
+    return MicroBatcher(
+        plan=lambda interactions, options: interactions,
+        send=send,
+        ahead=lambda item: None,
+        finish=_echo,
+        config=MicroBatchConfig(max_wait_ms=0),
+    )
+
+
+def test_the_next_batch_is_sent_to_the_parser_before_this_one_is_waited_for():
+    """The gathering thread does not wait for a batch's parse: batch 2 is sent while batch 1's is awaited."""
+    second_sent, sent = threading.Event(), []
+
+    def send(item):
+        sent.append(item[0].id)
+        if item[0].id.startswith("second"):
+            second_sent.set()
+
+        def wait():
+            if item[0].id.startswith("first"):
+                assert second_sent.wait(10)  # would time out if batch 2 were sent only after this returned
+            return item
+
+        return wait
+
+    batcher = _sending(send)
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(batcher.submit, _calls(1, "first")[0], EnrichOptions())
+        while not sent:
+            time.sleep(0.001)
+        second = pool.submit(batcher.submit, _calls(1, "second")[0], EnrichOptions())
+        assert [r.interaction_id for r in first.result(10)] == ["first0-0", "first0-1"]
+        assert [r.interaction_id for r in second.result(10)] == ["second0-0", "second0-1"]
+    assert sent == ["first0-0", "second0-0"] and batcher.batches == 2
+    batcher.close()
+
+
+def test_a_failed_parse_fails_only_its_batch():
+    def send(item):
+        def wait():
+            if item[0].id.startswith("bad"):
+                raise RuntimeError("spaCy failed in the parser process: boom")
+            return item
+
+        return wait
+
+    batcher = _sending(send)
+    with pytest.raises(RuntimeError, match="boom"):
+        batcher.submit(_calls(1, "bad")[0], EnrichOptions())
+    assert [r.interaction_id for r in batcher.submit(_calls(1, "good")[0], EnrichOptions())] == ["good0-0", "good0-1"]
+    batcher.close()
+
+
 def test_the_stage_forms_must_be_complete():
-    with pytest.raises(TypeError, match="plan, prepare, ahead and finish"):
-        MicroBatcher(plan=lambda i, o: i, prepare=lambda item: item, finish=_echo)
+    with pytest.raises(TypeError, match="plan, send, ahead and finish"):
+        MicroBatcher(plan=lambda i, o: i, send=lambda item: lambda: item, finish=_echo)
+    with pytest.raises(TypeError, match="plan, send, ahead and finish"):
+        MicroBatcher(plan=lambda i, o: i, prepare=_echo, send=lambda item: lambda: item, ahead=print, finish=_echo)
 
 
 def test_a_lone_caller_does_not_wait_for_company_and_a_returning_group_is_gathered():
