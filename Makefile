@@ -46,14 +46,16 @@ proto: $(STAMP) ## regenerate Python code from proto/ (never edit the generated 
 proto-check: $(STAMP) ## fail if the generated code is stale
 	$(PY) proto/generate.py --check
 
-finetune-encoder: $(STAMP) ## retrain the encoder's multi-task LoRA adapter (~40 min on 2 cores); then train-heads and fit-topics
+finetune-encoder: $(STAMP) ## retrain the encoder's multi-task LoRA adapter (~40 min on 2 cores) and its int8 smoothing; then train-heads and fit-topics
 	$(PY) -m models.training.finetune_encoder --datasets $(DATASETS)
+	$(PY) -m models.training.calibrate_smoothing --datasets $(DATASETS)
 
 train-heads: $(STAMP) ## retrain the sentiment and intent heads from $(DATASETS) into models/artifacts (then calibrate-int8)
 	$(PY) -m models.training.train_heads --datasets $(DATASETS)
 	$(PY) -m models.training.backend_thresholds --datasets $(DATASETS) --backend onnx-int8
 
-calibrate-int8: $(STAMP) ## retune the intent heads' abstention thresholds on onnx-int8 embeddings (~20 s)
+calibrate-int8: $(STAMP) ## the int8 encoder's smoothing statistics, then the intent heads' abstention thresholds on its embeddings (~1 min)
+	$(PY) -m models.training.calibrate_smoothing --datasets $(DATASETS)
 	$(PY) -m models.training.backend_thresholds --datasets $(DATASETS) --backend onnx-int8
 
 train-aspect: $(STAMP) ## retrain the aspect-polarity model (aspect.v1) on MAMS ATSA train (~25 min on 2 busy cores)

@@ -1,7 +1,7 @@
 """Benchmark: enrichment throughput in-process, over gRPC and as a batch job, side by side, in one run.
 
     python -m eval.bench_enrich                      # everything (`make bench`), ~10 minutes on 2 cores
-    python -m eval.bench_enrich --only in-process    # parts: in-process, naive, server, batch
+    python -m eval.bench_enrich --only in-process    # parts: in-process, encoders, naive, server, batch
     python -m eval.bench_enrich --backend onnx-int8 --server-backend onnx-int8 --batch-n 100000
 
 Texts are the first N Banking77 training utterances when the datasets folder is
@@ -10,6 +10,8 @@ there (short customer texts, ~12 words), else a built-in set of varied templates
 - in-process: full enrichment (every signal) per encoder backend, through ``Enricher.enrich_batches``
   (what the batch job runs), the same through plain ``enrich`` calls one batch at a time, and the
   encoder pass alone (where the backends differ);
+- encoders: the encoder pass alone per backend again, the backends taking turns over three rounds (median
+  each), so the int8 / fp32 ratio compares runs seconds apart, not minutes (this machine's speed drifts);
 - naive: the three-pass stack below, on the same texts;
 - server: ``journeymine serve`` in a subprocess: start to health SERVING, resident memory, texts/s with
   1, 4 and 16 clients sending one text per call and 16 clients sending 16, latency p50/p99 at 8 clients
@@ -33,6 +35,7 @@ import json
 import os
 import resource
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -113,6 +116,25 @@ def bench_in_process(texts: list[str], backend: str = "torch") -> dict[str, floa
         "rss_mib": round(rss_mib(), 0),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
     }
+
+
+def bench_encoders(texts: list[str], rounds: int = 3) -> dict[str, float]:
+    """The encoder pass alone per backend, the backends taking turns for ``rounds`` rounds; the median of each."""
+    from pipelines.factory import build_encoder
+
+    unique = sorted(set(texts))
+    encoders = {backend: build_encoder(EncoderConfig(backend=backend)) for backend in ("torch", "onnx", "onnx-int8")}
+    for encoder in encoders.values():
+        encoder.encode(unique[:64])  # warm-up
+    rates: dict[str, list[float]] = {backend: [] for backend in encoders}
+    for _ in range(rounds):
+        for backend, encoder in encoders.items():
+            t0 = time.perf_counter()
+            for i in range(0, len(unique), 64):
+                encoder.encode(unique[i : i + 64])
+            rates[backend].append(len(unique) / (time.perf_counter() - t0))
+    out: dict[str, float] = {f"{b}_texts_per_s": round(statistics.median(r), 1) for b, r in rates.items()}
+    return {**out, "texts": len(unique), "rounds": rounds}
 
 
 def bench_naive(texts: list[str]) -> dict[str, float]:
@@ -300,7 +322,7 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-PARTS = ("in-process", "naive", "server", "batch")
+PARTS = ("in-process", "encoders", "naive", "server", "batch")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -328,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     if "in-process" in parts:
         for backend in args.backend or ["torch", "onnx", "onnx-int8"]:
             report[f"in_process_{backend}"] = bench_in_process(texts, backend)
+    if "encoders" in parts:
+        report["encoders_interleaved"] = bench_encoders(texts)
     if "naive" in parts:
         report["naive_three_pass"] = bench_naive(texts)
     if "server" in parts:
@@ -359,6 +383,11 @@ def ratios(report: dict[str, Any], served: str) -> dict[str, float]:
     }
     if "onnx" in encoder_rate and "onnx-int8" in encoder_rate:
         out["int8_over_fp32_encoder_only"] = round(encoder_rate["onnx-int8"] / encoder_rate["onnx"], 2)
+    interleaved = report.get("encoders_interleaved")
+    if interleaved:
+        out["int8_over_fp32_encoder_only_interleaved"] = round(
+            interleaved["onnx-int8_texts_per_s"] / interleaved["onnx_texts_per_s"], 2
+        )
     server, batch = report.get("server"), report.get("batch")
     if server and served in rate:
         out["grpc_16_clients_over_in_process"] = round(
@@ -383,6 +412,14 @@ def side_by_side(report: dict[str, Any]) -> str:
                     f"{value['texts_per_s']} ({value['texts_per_s_unpipelined']}; {value['encoder_only_texts_per_s']})",
                 )
             )
+    interleaved = report.get("encoders_interleaved")
+    if interleaved:
+        rows.append(
+            (
+                f"encoder pass alone, taking turns, median of {interleaved['rounds']}: torch / onnx / onnx-int8",
+                " / ".join(str(interleaved[f"{b}_texts_per_s"]) for b in ("torch", "onnx", "onnx-int8")),
+            )
+        )
     if "naive_three_pass" in report:
         rows.append(("naive three-pass stack texts/s", report["naive_three_pass"]["texts_per_s"]))
     server = report.get("server")

@@ -160,13 +160,7 @@ def _write_card_section(card: Path, head: LinearHead, rule: Rule, command: str) 
             ["backend", "threshold", "dev rows", "in-scope abstain rate", "in-scope accuracy", "OOS recall"], rows
         )
     )
-    text = card.read_text(encoding="utf-8")
-    marker = f"\n## {SECTION}\n"
-    if marker in text:
-        before, _, after = text.partition(marker)
-        rest = after.split("\n## ", 1)
-        text = before + (("\n## " + rest[1]) if len(rest) > 1 else "")
-    card.write_text(text.rstrip("\n") + f"\n{marker}\n{body}\n", encoding="utf-8")
+    cards.replace_section(card, SECTION, body)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -44,3 +44,14 @@ def write_card(directory: Path, title: str, sections: Sequence[tuple[str, str]])
     directory.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(parts))
     return path
+
+
+def replace_section(card: Path, heading: str, body: str) -> None:
+    """Put ``## heading`` with ``body`` at the end of ``card``, in place of the section of that name if any."""
+    text = card.read_text(encoding="utf-8")
+    marker = f"\n## {heading}\n"
+    if marker in text:
+        before, _, after = text.partition(marker)
+        rest = after.split("\n## ", 1)
+        text = before + (("\n## " + rest[1]) if len(rest) > 1 else "")
+    card.write_text(text.rstrip("\n") + f"\n{marker}\n{body}\n", encoding="utf-8")

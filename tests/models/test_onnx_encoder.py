@@ -47,7 +47,8 @@ def test_int8_stays_close_and_the_export_is_cached(torch_embeddings, onnx_dir):
     cosine = (encoder.encode(TEXTS) * torch_embeddings).sum(axis=1)
     assert cosine.mean() > 0.985 and cosine.min() > 0.97
     exported = sorted(p.name for p in next(onnx_dir.iterdir()).iterdir())
-    assert exported == ["model.int8.onnx", "model.onnx"]
+    assert len(exported) == 2 and exported[1] == "model.onnx"  # the smoothing file left no temporary behind
+    assert exported[0].startswith("model.int8-smooth-") and exported[0].endswith(".onnx")
     assert encoder.encode([]).shape == (0, 384)
 
 
@@ -82,3 +83,60 @@ def test_int8_embeds_a_text_the_same_whatever_shares_its_call(onnx_dir):
     together = encoder.encode(texts)
     for i in (0, 5, 11):
         assert np.array_equal(encoder.encode([texts[i]])[0], together[i])
+
+
+def test_smoothing_keeps_the_fp32_outputs_and_brings_int8_closer_to_them(onnx_dir):
+    """SmoothQuant moves activation ranges into the weights: fp32 computes the same, int8 loses less."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from models.onnx_encoder import SMOOTHING_DIR, OnnxEncoder, export_onnx
+    from models.smoothquant import SmoothingStats, smooth
+
+    stats = SmoothingStats.load(SMOOTHING_DIR)
+    assert stats is not None and stats.alpha == 0.8
+    fp32_path, _ = export_onnx(EncoderConfig(onnx_dir=onnx_dir), int8=False)
+    folder = fp32_path.parent
+    onnx.save(smooth(fp32_path, stats), str(folder / "smoothed.onnx"))
+    quantize_dynamic(str(fp32_path), str(folder / "plain.int8.onnx"), per_channel=True, weight_type=QuantType.QInt8)
+    fp32 = OnnxEncoder(config=EncoderConfig(onnx_dir=onnx_dir), int8=False)
+    reference = fp32.encode(TEXTS)
+    try:
+        fp32._session = _session(folder / "smoothed.onnx")
+        assert (fp32.encode(TEXTS) * reference).sum(axis=1).min() > 0.99999
+        int8 = OnnxEncoder(config=EncoderConfig(onnx_dir=onnx_dir), int8=True)
+        smoothed_cosine = (int8.encode(TEXTS) * reference).sum(axis=1)
+        int8._session = _session(folder / "plain.int8.onnx")
+        plain_cosine = (int8.encode(TEXTS) * reference).sum(axis=1)
+    finally:
+        for name in ("smoothed.onnx", "plain.int8.onnx"):
+            (folder / name).unlink()
+    assert smoothed_cosine.mean() > plain_cosine.mean() and smoothed_cosine.min() > 0.99
+
+
+def _session(path):
+    import onnxruntime as ort
+
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
+def test_statistics_for_another_graph_are_refused_with_the_fix(tmp_path, onnx_dir):
+    from models.errors import ModelNotLoadedError
+    from models.onnx_encoder import SMOOTHING_DIR, export_onnx
+    from models.smoothquant import SmoothingStats, smooth
+
+    stats = SmoothingStats.load(SMOOTHING_DIR)
+    assert stats is not None
+    fp32_path, _ = export_onnx(EncoderConfig(onnx_dir=onnx_dir), int8=False)
+    renamed = SmoothingStats({f"{k}.renamed": v for k, v in stats.maxima.items()}, stats.alpha, stats.metadata)
+    with pytest.raises(ModelNotLoadedError, match="make calibrate-int8"):
+        smooth(fp32_path, renamed)
+
+
+def test_statistics_made_for_another_adapter_are_not_used(caplog):
+    from models.onnx_encoder import ADAPTER_DIR, smoothing_for
+
+    assert smoothing_for(ADAPTER_DIR) is not None  # the bundled statistics match the bundled adapter
+    with caplog.at_level("WARNING"):
+        assert smoothing_for(None) is None
+    assert "make calibrate-int8" in caplog.text
