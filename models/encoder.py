@@ -58,9 +58,9 @@ class EncoderConfig(BaseModel):
     onnx_spinning: bool = False
     # Tokens; longer texts are truncated by the model.
     max_seq_length: int = 256
-    # "onnx-int8" (ONNX Runtime dynamic int8 per channel, the default: 1.77x fp32 on the encoder pass, 1.30x
-    # in full enrichment; intent within 0.2 points of accuracy on the dev sets, with the heads abstaining at
-    # thresholds retuned on its embeddings; sentiment 0.5-1.4 points lower), "onnx" (ONNX Runtime fp32:
+    # "onnx-int8" (ONNX Runtime dynamic int8 per channel after SmoothQuant smoothing, the default: 1.82x fp32
+    # on the encoder pass, 1.38x in full enrichment; within 0.3 points of torch's accuracy on every dev set,
+    # with the intent heads abstaining at thresholds retuned on its embeddings), "onnx" (ONNX Runtime fp32:
     # torch's embeddings, cosine 1.0000) or "torch" (sentence-transformers). Figures in the encoder's card.
     backend: Literal["torch", "onnx", "onnx-int8"] = "onnx-int8"
     # Where the ONNX backends keep the exported model (made on first use, ~20 s): ``.cache/onnx`` in the

@@ -23,12 +23,14 @@ import random
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
 from models.encoder import ADAPTER_DIR, EncoderConfig
-from models.smoothquant import SmoothingStats, calibrate
+from models.onnx_encoder import _adapter_digest, export_onnx, pooled_embeddings
+from models.smoothquant import SmoothingStats, calibrate, smooth
 from models.training import cards
 from models.training import datasets as ds
 
@@ -61,16 +63,10 @@ def fidelity(model: Path, reference: np.ndarray, token_ids: Sequence[Sequence[in
     return float(cosine.mean()), float(np.percentile(cosine, 1))
 
 
-def _embed(session: object, token_ids: Sequence[Sequence[int]]) -> np.ndarray:
-    inputs = {i.name for i in session.get_inputs()}  # type: ignore[attr-defined]
-    rows = []
-    for row in token_ids:
-        ids = np.array([row], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-        hidden = session.run(None, {k: v for k, v in feeds.items() if k in inputs})[0][0]  # type: ignore[attr-defined]
-        pooled = hidden.mean(axis=0)
-        rows.append(pooled / np.linalg.norm(pooled))
-    return np.array(rows, dtype=np.float32)
+def _embed(session: Any, token_ids: Sequence[Sequence[int]]) -> np.ndarray:
+    """One text per run, as the service runs int8."""
+    inputs = {i.name for i in session.get_inputs()}
+    return np.vstack([pooled_embeddings(session, inputs, [list(row)]) for row in token_ids])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -83,9 +79,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     import onnx
     import onnxruntime as ort
     from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    from models.onnx_encoder import _adapter_digest, export_onnx
-    from models.smoothquant import smooth
 
     fp32, tokenizer = export_onnx(EncoderConfig(), int8=False)
     texts, held_out = calibration_texts(args.datasets)
