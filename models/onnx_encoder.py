@@ -59,40 +59,65 @@ def _adapter_digest(adapter: Path | None) -> str:
 def export_onnx(config: EncoderConfig, *, int8: bool, adapter_path: Path | None = ADAPTER_DIR) -> tuple[Path, Any]:
     """The cached ONNX file for this encoder (exported and quantised if missing) and its tokenizer.
 
-    Once exported, only the tokenizer is loaded: no torch model, so start-up is fast and lean.
+    Once exported, only the tokenizer is loaded: no torch model, so start-up is fast and lean. Processes
+    that start together on a fresh cache (Ray actors on one node, a server beside a batch job) export it
+    once: the first takes a lock file in the cache folder, the others wait for it and load its files.
     """
+    from filelock import FileLock, Timeout
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(default_model_path()))
     folder = Path(config.onnx_dir) / f"{ENCODER_NAME}.{ENCODER_VERSION}-{_adapter_digest(adapter_path)}"
     fp32 = folder / "model.onnx"
-    if not fp32.is_file():
-        import torch
+    stats = smoothing_for(adapter_path) if int8 else None
+    quantised = folder / ("model.int8.onnx" if stats is None else f"model.int8-smooth-{stats_digest(stats)}.onnx")
+    wanted = quantised if int8 else fp32
+    if wanted.is_file():
+        return wanted, tokenizer
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(folder / "export.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        log.info("another process is exporting the encoder to %s; waiting for it", folder)
+        lock.acquire()
+    try:
+        if not fp32.is_file():
+            _export_fp32(config, adapter_path, tokenizer, fp32)
+        if int8 and not quantised.is_file():
+            _quantise(fp32, stats, quantised)
+    finally:
+        lock.release()
+    return wanted, tokenizer
 
-        torch_encoder = SentenceTransformerEncoder(config=config, adapter_path=adapter_path)
 
-        folder.mkdir(parents=True, exist_ok=True)
-        bert: Any = torch_encoder._model[0].auto_model
-        bert.eval()
+def _export_fp32(config: EncoderConfig, adapter_path: Path | None, tokenizer: Any, fp32: Path) -> None:
+    """torch.onnx.export of the merged encoder to ``fp32`` (under the export lock)."""
+    import torch
 
-        class _Hidden(torch.nn.Module):
-            """Keyword arguments to the transformer: its positional order is not stable across releases."""
+    torch_encoder = SentenceTransformerEncoder(config=config, adapter_path=adapter_path)
+    bert: Any = torch_encoder._model[0].auto_model
+    bert.eval()
 
-            def __init__(self) -> None:
-                super().__init__()
-                self.bert = bert
+    class _Hidden(torch.nn.Module):
+        """Keyword arguments to the transformer: its positional order is not stable across releases."""
 
-            def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-                return self.bert(
-                    input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-                ).last_hidden_state
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
 
-        model = _Hidden().eval()
-        sample = tokenizer(["an example text", "another one here"], padding=True, return_tensors="pt")
-        names = ["input_ids", "attention_mask", "token_type_ids"]
-        axes = {n: {0: "batch", 1: "tokens"} for n in names}
-        axes["last_hidden_state"] = {0: "batch", 1: "tokens"}
-        tmp = folder / "model.onnx.tmp"
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.bert(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    model = _Hidden().eval()
+    sample = tokenizer(["an example text", "another one here"], padding=True, return_tensors="pt")
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {n: {0: "batch", 1: "tokens"} for n in names}
+    axes["last_hidden_state"] = {0: "batch", 1: "tokens"}
+    tmp = fp32.with_name(f"{fp32.name}.tmp")
+    try:
         # Tracing warns about shape-dependent branches in the attention-mask code; with dynamic axes the
         # exported graph is checked against torch by tests/models/test_onnx_encoder.py instead.
         with torch.no_grad(), warnings.catch_warnings():
@@ -108,26 +133,29 @@ def export_onnx(config: EncoderConfig, *, int8: bool, adapter_path: Path | None 
                 dynamo=False,
             )
         tmp.replace(fp32)
-        log.info("exported the encoder to %s", fp32)
-    if not int8:
-        return fp32, tokenizer
-    stats = smoothing_for(adapter_path)
-    quantised = folder / ("model.int8.onnx" if stats is None else f"model.int8-smooth-{stats_digest(stats)}.onnx")
-    if not quantised.is_file():
-        import onnx
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+    finally:
+        tmp.unlink(missing_ok=True)
+    log.info("exported the encoder to %s", fp32)
 
+
+def _quantise(fp32: Path, stats: SmoothingStats | None, quantised: Path) -> None:
+    """Dynamic per-channel int8 of ``fp32`` (smoothed first when ``stats`` is given) to ``quantised``."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    smoothed = fp32.with_name("model.smooth.onnx.tmp")
+    tmp = quantised.with_name(f"{quantised.name}.tmp")
+    try:
         source = fp32
         if stats is not None:
-            source = folder / "model.smooth.onnx.tmp"
-            onnx.save(smooth(fp32, stats), str(source))
-        tmp = folder / f"{quantised.name}.tmp"
+            onnx.save(smooth(fp32, stats), str(smoothed))
+            source = smoothed
         quantize_dynamic(str(source), str(tmp), per_channel=True, weight_type=QuantType.QInt8)
         tmp.replace(quantised)
-        if source != fp32:
-            source.unlink()
-        log.info("quantised the encoder to %s", quantised)
-    return quantised, tokenizer
+    finally:  # a failed quantisation leaves no half-written graph behind
+        smoothed.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+    log.info("quantised the encoder to %s", quantised)
 
 
 def smoothing_for(adapter_path: Path | None) -> SmoothingStats | None:

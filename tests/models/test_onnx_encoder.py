@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -46,7 +48,7 @@ def test_int8_stays_close_and_the_export_is_cached(torch_embeddings, onnx_dir):
     encoder = OnnxEncoder(config=EncoderConfig(onnx_dir=onnx_dir), int8=True)
     cosine = (encoder.encode(TEXTS) * torch_embeddings).sum(axis=1)
     assert cosine.mean() > 0.985 and cosine.min() > 0.97
-    exported = sorted(p.name for p in next(onnx_dir.iterdir()).iterdir())
+    exported = sorted(p.name for p in next(onnx_dir.iterdir()).iterdir() if p.name != "export.lock")
     assert len(exported) == 2 and exported[1] == "model.onnx"  # the smoothing file left no temporary behind
     assert exported[0].startswith("model.int8-smooth-") and exported[0].endswith(".onnx")
     assert encoder.encode([]).shape == (0, 384)
@@ -140,3 +142,53 @@ def test_statistics_made_for_another_adapter_are_not_used(caplog):
     with caplog.at_level("WARNING"):
         assert smoothing_for(None) is None
     assert "make calibrate-int8" in caplog.text
+
+
+def test_processes_starting_together_export_once_and_load_the_same_file(tmp_path, monkeypatch):
+    """The lock file: a second exporter waits for the first instead of racing it over the temp files."""
+    import threading
+    import time
+
+    from models import onnx_encoder
+
+    calls: list[str] = []
+
+    def slow_export(config, adapter_path, tokenizer, fp32):
+        calls.append("fp32")
+        time.sleep(0.3)  # long enough for the other exporter to find the lock taken
+        fp32.write_bytes(b"graph")
+
+    def quantise(fp32, stats, quantised):
+        calls.append("int8")
+        quantised.write_bytes(fp32.read_bytes() + b" in int8")
+
+    monkeypatch.setattr(onnx_encoder, "_export_fp32", slow_export)
+    monkeypatch.setattr(onnx_encoder, "_quantise", quantise)
+    config = EncoderConfig(onnx_dir=tmp_path)
+    paths: list[object] = []
+    threads = [
+        threading.Thread(target=lambda: paths.append(onnx_encoder.export_onnx(config, int8=True)[0])) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert calls == ["fp32", "int8"]
+    assert len(paths) == 2 and paths[0] == paths[1] and paths[0].read_bytes() == b"graph in int8"
+
+
+def test_a_failed_quantisation_leaves_no_temporary_graph_behind(tmp_path, monkeypatch):
+    import onnxruntime.quantization
+
+    from models import onnx_encoder
+
+    def fails(source, target, **kwargs):
+        Path(target).write_bytes(b"half written")
+        raise RuntimeError("quantiser failed")
+
+    fp32 = tmp_path / "model.onnx"
+    fp32.write_bytes(b"graph")
+    monkeypatch.setattr(onnxruntime.quantization, "quantize_dynamic", fails)
+    with pytest.raises(RuntimeError, match="quantiser failed"):
+        onnx_encoder._quantise(fp32, None, tmp_path / "model.int8.onnx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx"]
