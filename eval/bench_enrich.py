@@ -171,9 +171,27 @@ def _serve(port: int, backend: str, stdout: Any = subprocess.DEVNULL) -> subproc
     return subprocess.Popen([str(exe), "serve", "--port", str(port)], stdout=stdout, env=env)
 
 
-def bench_server(texts: list[str], backend: str) -> dict[str, Any]:
+def wait_serving(channel: Any, proc: subprocess.Popen[bytes], timeout_s: float = 300) -> None:
+    """Poll health on ``channel`` until SERVING; raise if ``proc`` exits or ``timeout_s`` passes first."""
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    health = health_pb2_grpc.HealthStub(channel)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            status = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=2).status
+            if status == health_pb2.HealthCheckResponse.SERVING:
+                return
+        except grpc.RpcError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise RuntimeError("server did not become SERVING")
+        time.sleep(0.05)
+
+
+def bench_server(texts: list[str], backend: str) -> dict[str, Any]:
+    import grpc
 
     from journeymine.v1 import enrichment_service_pb2 as pb
     from journeymine.v1 import enrichment_service_pb2_grpc as pb_grpc
@@ -186,18 +204,7 @@ def bench_server(texts: list[str], backend: str) -> dict[str, Any]:
         # Reconnect fast while the server starts: the default backoff (1 s, growing) would be counted as start time.
         fast_retry = [("grpc.initial_reconnect_backoff_ms", 20), ("grpc.max_reconnect_backoff_ms", 50)]
         channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=fast_retry)
-        health = health_pb2_grpc.HealthStub(channel)
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                status = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=2).status
-                if status == health_pb2.HealthCheckResponse.SERVING:
-                    break
-            except grpc.RpcError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("server did not become SERVING")
-            time.sleep(0.05)
+        wait_serving(channel, proc)
         ready_s = time.perf_counter() - t0
         stub = pb_grpc.EnrichmentServiceStub(channel)
         rss_idle = rss_mib(proc.pid)
