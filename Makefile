@@ -65,19 +65,19 @@ fit-topics: $(STAMP) ## refit the bundled topic model from $(DATASETS)
 	$(PY) -m models.training.fit_topics --datasets $(DATASETS)
 
 bench: $(STAMP) ## in-process enrichment throughput, encoder passes per text, resident memory
-	$(PY) -m eval.bench_enrich
+	$(PY) -m eval.bench.enrich
 
 bench-aspect: $(STAMP) ## enrichment throughput with and without aspect sentiment (MAMS val sentences from $(DATASETS))
-	$(PY) -m eval.bench_aspect --datasets $(DATASETS)
+	$(PY) -m eval.bench.aspect --datasets $(DATASETS)
 
 bench-topics: $(STAMP) ## topic fit on ~45k texts, refit id stability, assignment speed, emerging topics (needs $(DATASETS))
-	$(PY) -m eval.bench_topics --datasets $(DATASETS)
+	$(PY) -m eval.bench.topics --datasets $(DATASETS)
 
 bench-journeys: $(STAMP) ## 1M structured touchpoints into SQLite: ingest/s, GetCustomerScore and GetJourney latency
-	$(PY) -m eval.bench_journeys
+	$(PY) -m eval.bench.journeys
 
 load-test: $(STAMP) ## a real server at twice its measured capacity for 3 minutes: codes, accepted vs stored, memory
-	$(PY) -m eval.load_test --duration 180
+	$(PY) -m eval.bench.load_test --duration 180
 
 clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .cache

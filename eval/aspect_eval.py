@@ -21,7 +21,7 @@ from eval.metrics import Predictions, headline, slice_scores
 from eval.predict import sentiment_predictions
 from models.aspect import LABELS, AspectQuery
 from models.errors import FieldViolation, InvalidInputError
-from pipelines.enrich import Enricher
+from pipelines.enrichment.enricher import Enricher
 
 BASELINES: tuple[str, ...] = ("sentence",)
 _SHOWN = 5

@@ -18,10 +18,17 @@ from tqdm import tqdm
 from eval.metrics import Predictions
 from models.encoder import Encoder
 from models.heads import restrict
-from pipelines.domain import OUT_OF_SCOPE, EnrichedInteraction, EnrichOptions, Interaction, PlainText, SignalKind
-from pipelines.enrich import Enricher
-from pipelines.intent import IntentStage
-from pipelines.sentiment import LABELS as SENTIMENT_LABELS
+from pipelines.enrichment.domain import (
+    OUT_OF_SCOPE,
+    EnrichedInteraction,
+    EnrichOptions,
+    Interaction,
+    PlainText,
+    SignalKind,
+)
+from pipelines.enrichment.enricher import Enricher
+from pipelines.enrichment.intent import IntentStage
+from pipelines.enrichment.sentiment import LABELS as SENTIMENT_LABELS
 
 T = TypeVar("T")
 # Rows per enrich() call: big enough for the encoder's batching, small enough that a shared

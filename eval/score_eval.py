@@ -24,11 +24,11 @@ from tqdm import tqdm
 
 from eval.data import DatasetError
 from eval.score_metrics import score_correlation
-from pipelines.domain import Channel, Interaction, PlainText, SpeakerRole, Transcript, Turn
-from pipelines.journey_domain import ExperienceScore, StoredTouchpoint, Touchpoint
-from pipelines.journey_store import JourneyStore, default_url
-from pipelines.journeys import JourneyConfig, Journeys
-from pipelines.pii import Redactor
+from pipelines.enrichment.domain import Channel, Interaction, PlainText, SpeakerRole, Transcript, Turn
+from pipelines.journeys.domain import ExperienceScore, StoredTouchpoint, Touchpoint
+from pipelines.journeys.journeys import JourneyConfig, Journeys
+from pipelines.journeys.pii import Redactor
+from pipelines.journeys.store import JourneyStore, default_url
 
 SPEAKERS = {"CUSTOMER": SpeakerRole.CUSTOMER, "USER": SpeakerRole.CUSTOMER, "AGENT": SpeakerRole.AGENT}
 RECORD_BATCH = 64

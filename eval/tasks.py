@@ -29,8 +29,8 @@ from eval.predict import encode_texts, intent_predictions, sentiment_predictions
 from models.encoder import Encoder
 from models.errors import FieldViolation, InvalidInputError, NotFoundError
 from models.training.embeddings import CachedEmbedder
-from pipelines.enrich import Enricher
-from pipelines.sentiment import LABELS as SENTIMENT_LABELS
+from pipelines.enrichment.enricher import Enricher
+from pipelines.enrichment.sentiment import LABELS as SENTIMENT_LABELS
 
 # Labels shown in an error message before "... and N more".
 _SHOWN_LABELS = 12

@@ -29,7 +29,7 @@ from eval.topic_metrics import agreement, topic_figures
 from models.errors import InvalidInputError
 from models.topic_model import TopicModel
 from models.training.topic_fit import TopicFit, TopicFitConfig, fit_topic_model
-from pipelines.enrich import Enricher
+from pipelines.enrichment.enricher import Enricher
 
 RECIPE = "topic_fit (Ward clusters, c-TF-IDF keywords, centroid serving)"
 # Assignment is timed over at least this many texts (the corpus repeated) for a stable figure.

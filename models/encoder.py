@@ -54,7 +54,7 @@ class EncoderConfig(BaseModel):
     # measured here on Banking77, fp32 ~250 texts/s one 2-thread run, ~485 two 1-thread runs at once.
     onnx_parallel: int = 0
     # ONNX Runtime's idle threads spin-wait by default; that burns the core the spaCy parser process
-    # (pipelines/parsing.py) needs between batches. Measured: pipelined int8 enrichment ~260 -> ~390 texts/s.
+    # (pipelines/enrichment/parsing.py) needs between batches. Measured: pipelined int8 enrichment ~260 -> ~390 texts/s.
     onnx_spinning: bool = False
     # Tokens; longer texts are truncated by the model.
     max_seq_length: int = 256
@@ -168,3 +168,26 @@ def _merge_adapter(model: Any, adapter_path: Path) -> None:
     module = model[0]
     module.model = PeftModel.from_pretrained(module.model, str(adapter_path)).merge_and_unload()
     module.model.eval()
+
+
+def build_encoder(config: EncoderConfig | None = None) -> Encoder:
+    """The shared encoder: every head, shipped or user-trained, reads embeddings made by this one.
+
+    ``config.backend`` picks torch or ONNX Runtime (fp32 or int8); all three carry the same weights.
+    """
+    config = config or EncoderConfig()
+    if config.backend == "torch":
+        return SentenceTransformerEncoder(config=config)
+    from models.onnx_encoder import OnnxEncoder
+
+    return OnnxEncoder(config=config, int8=config.backend == "onnx-int8")
+
+
+def build_pretrained_encoder(config: EncoderConfig | None = None) -> Encoder:
+    """all-MiniLM-L6-v2 as published, without the project's adapter: the logreg baseline's encoder."""
+    return SentenceTransformerEncoder(config=config, adapter_path=None)
+
+
+def encoder_id(encoder: Encoder) -> str:
+    """The id heads record as the encoder they were trained on (``encoder.all-minilm-l6-v2.v2``)."""
+    return f"{encoder.name}.{encoder.version}"

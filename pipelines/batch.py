@@ -10,7 +10,7 @@ after them (bytes of each JSONL file, or Parquet part files written). A rerun wi
 job fingerprint (inputs, options, models) has the sink drop whatever a killed run wrote after
 its last checkpoint and skips the rows already done, so no row is missing and none is written twice.
 
-Sinks: ``JsonlSink`` here (bytes); the Parquet sink and the formats live in ``service/batch_io.py``.
+Sinks: ``JsonlSink`` here (bytes); the Parquet sink and the formats live in ``service/cli/batch_io.py``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import IO, Any, Protocol
 
 from tqdm import tqdm
 
-from pipelines.domain import EnrichedInteraction, Interaction
+from pipelines.enrichment.domain import EnrichedInteraction, Interaction
 
 CHECKPOINT_VERSION = 2
 

@@ -7,38 +7,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.encoder import Encoder, EncoderConfig, SentenceTransformerEncoder
+from models.encoder import Encoder, EncoderConfig, build_encoder, encoder_id
 from models.errors import ModelNotLoadedError
 from models.nlp import NLP_VERSION, load_nlp
 from models.registry import ARTIFACTS_DIR, USER, ModelRegistry, ModelSpec
-from pipelines.domain import ModelCatalog, ModelInfo, ModelRef, TaxonomyInfo, TopicModelInfo
-from pipelines.enrich import EnrichConfig, Enricher
-from pipelines.parsing import SubprocessParser
+from pipelines.enrichment.domain import ModelCatalog, ModelInfo, ModelRef, TaxonomyInfo, TopicModelInfo
+from pipelines.enrichment.enricher import EnrichConfig, Enricher
+from pipelines.enrichment.parsing import SubprocessParser
 
 log = logging.getLogger(__name__)
-
-
-def build_encoder(config: EncoderConfig | None = None) -> Encoder:
-    """The shared encoder: every head, shipped or user-trained, reads embeddings made by this one.
-
-    ``config.backend`` picks torch or ONNX Runtime (fp32 or int8); all three carry the same weights.
-    """
-    config = config or EncoderConfig()
-    if config.backend == "torch":
-        return SentenceTransformerEncoder(config=config)
-    from models.onnx_encoder import OnnxEncoder
-
-    return OnnxEncoder(config=config, int8=config.backend == "onnx-int8")
-
-
-def build_pretrained_encoder(config: EncoderConfig | None = None) -> Encoder:
-    """all-MiniLM-L6-v2 as published, without the project's adapter: the logreg baseline's encoder."""
-    return SentenceTransformerEncoder(config=config, adapter_path=None)
-
-
-def encoder_id(encoder: Encoder) -> str:
-    """The id heads record as the encoder they were trained on (``encoder.all-minilm-l6-v2.v2``)."""
-    return f"{encoder.name}.{encoder.version}"
 
 
 def build_enricher(

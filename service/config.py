@@ -6,7 +6,8 @@
 
 Each section's defaults live beside the code it configures: ``ServerConfig``
 and ``LimitsConfig`` here in ``service/``, ``EnrichConfig`` in
-``pipelines/enrich.py``, ``JourneyConfig`` in ``pipelines/journeys.py``, ``EncoderConfig`` in ``models/encoder.py``,
+``pipelines/enrichment/enricher.py``, ``JourneyConfig`` in ``pipelines/journeys/journeys.py``,
+``EncoderConfig`` in ``models/encoder.py``,
 ``TlsConfig`` in ``service/tls.py``, ``AuthConfig`` in ``service/auth.py``, ``MetricsConfig`` in
 ``service/metrics.py``, ``TracingConfig`` in ``service/tracing.py``, ``LoggingConfig`` in ``service/logs.py``.
 """
@@ -21,9 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from models.encoder import EncoderConfig
-from pipelines.enrich import EnrichConfig
-from pipelines.journeys import JourneyConfig
-from pipelines.microbatch import MicroBatchConfig
+from pipelines.enrichment.enricher import EnrichConfig
+from pipelines.enrichment.microbatch import MicroBatchConfig
+from pipelines.journeys.journeys import JourneyConfig
 from service.auth import AuthConfig
 from service.logs import LoggingConfig
 from service.metrics import MetricsConfig
@@ -31,7 +32,7 @@ from service.tls import TlsConfig
 from service.tracing import TracingConfig
 
 if TYPE_CHECKING:
-    from pipelines.enrich import Enricher
+    from pipelines.enrichment.enricher import Enricher
 
 CONFIG_ENV = "JOURNEYMINE_CONFIG"
 
@@ -94,9 +95,9 @@ class Settings(BaseSettings):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     models: ModelsConfig = Field(default_factory=ModelsConfig)
     enrich: EnrichConfig = Field(default_factory=EnrichConfig)
-    # Server micro-batching of concurrent Enrich calls (pipelines/microbatch.py).
+    # Server micro-batching of concurrent Enrich calls (pipelines/enrichment/microbatch.py).
     batching: MicroBatchConfig = Field(default_factory=MicroBatchConfig)
-    # Journey store, scoring, alerts, friction (pipelines/journeys.py).
+    # Journey store, scoring, alerts, friction (pipelines/journeys/journeys.py).
     journeys: JourneyConfig = Field(default_factory=JourneyConfig)
     # Transport security and bearer-token auth; both off by default (insecure local mode).
     tls: TlsConfig = Field(default_factory=TlsConfig)

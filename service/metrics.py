@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipelines.domain import EnrichedInteraction, EnrichOptions, Interaction
+from pipelines.enrichment.domain import EnrichedInteraction, EnrichOptions, Interaction
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)

@@ -3,11 +3,11 @@
 Services registered here (later issues add theirs the same way, each in its own
 ``service/servicers/<name>.py`` with a ``method_handlers(servicer)`` function):
 
-    journeymine.v1.EnrichmentService   service/servicers/enrichment.py
-    journeymine.v1.EvaluationService   service/servicers/evaluation.py
-    journeymine.v1.ModelAdminService   service/servicers/admin.py
-    journeymine.v1.TopicsService       service/servicers/topics.py
-    journeymine.v1.JourneyService      service/servicers/journeys.py
+    journeymine.v1.EnrichmentService   service/rpc/enrichment/servicer.py
+    journeymine.v1.EvaluationService   service/rpc/evaluation/servicer.py
+    journeymine.v1.ModelAdminService   service/rpc/admin/servicer.py
+    journeymine.v1.TopicsService       service/rpc/topics/servicer.py
+    journeymine.v1.JourneyService      service/rpc/journeys/servicer.py
     grpc.health.v1.Health              grpcio-health-checking
     grpc.reflection.v1alpha.ServerReflection
 """
@@ -26,18 +26,21 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from pipelines.enrich import Enricher
-from pipelines.factory import build_pretrained_encoder
-from pipelines.journey_store import JourneyStore, default_url
-from pipelines.journeys import Journeys
-from pipelines.locks import ModelLocks
-from pipelines.pii import Redactor
+from models.encoder import build_pretrained_encoder
+from pipelines.enrichment.enricher import Enricher
+from pipelines.enrichment.locks import ModelLocks
+from pipelines.journeys.journeys import Journeys
+from pipelines.journeys.pii import Redactor
+from pipelines.journeys.store import JourneyStore, default_url
 from service import metrics
 from service.auth import AuthInterceptor, TokenFileError, TokenTable, load_tokens
 from service.config import Settings, build_configured_enricher
 from service.interceptors import ErrorInterceptor
-from service.servicers import admin, enrichment, evaluation, topics
-from service.servicers import journeys as journeys_servicer
+from service.rpc.admin import servicer as admin
+from service.rpc.enrichment import servicer as enrichment
+from service.rpc.evaluation import servicer as evaluation
+from service.rpc.journeys import servicer as journeys_servicer
+from service.rpc.topics import servicer as topics
 from service.telemetry import TelemetryInterceptor
 from service.tls import TlsFileError, server_credentials
 from service.tracing import Tracer, build_tracer

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from models.encoder import EncoderConfig
+from models.encoder import EncoderConfig, build_encoder
 from models.heads import LinearHead
 from models.registry import ARTIFACTS_DIR
 from models.training import cards
@@ -113,8 +113,6 @@ def threshold_by_rule(rule: Rule, head: LinearHead, proba: np.ndarray, labels: S
 
 def calibrate(root: Path, backend: str, artifacts: Path, command: str) -> list[list[object]]:
     """Write ``backend_thresholds[backend]`` into every intent head under ``artifacts``; the summary rows."""
-    from pipelines.factory import build_encoder
-
     encoder = build_encoder(EncoderConfig(backend=backend))  # type: ignore[arg-type]
     summary: list[list[object]] = []
     for rule in tqdm(RULES, desc=f"intent heads on {backend}", unit="head"):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from service import cli
+from service.cli import main as cli
 from tests.eval.conftest import write_jsonl
 
 
@@ -167,7 +167,7 @@ ASPECT_ROWS = [
 
 
 def test_aspect_json_scores_each_span_and_the_sentence_baseline(tmp_path, capsys, fake_models):
-    from pipelines.aspects import AspectStage
+    from pipelines.enrichment.aspects import AspectStage
     from tests.pipelines.conftest import FakeAspectModel
 
     fake = FakeAspectModel()

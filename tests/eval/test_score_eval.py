@@ -8,10 +8,10 @@ import pytest
 
 from eval.data import DatasetError
 from eval.score_eval import evaluate_scores, load_journeys
-from pipelines.domain import SpeakerRole, Transcript
-from pipelines.journeys import Journeys
-from pipelines.pii import Redactor
-from tests.pipelines.test_journeys import FakeEnricher
+from pipelines.enrichment.domain import SpeakerRole, Transcript
+from pipelines.journeys.journeys import Journeys
+from pipelines.journeys.pii import Redactor
+from tests.pipelines.journeys.test_journeys import FakeEnricher
 
 
 def _write(tmp_path, rows):

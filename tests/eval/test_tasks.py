@@ -13,7 +13,7 @@ from eval.predict import intent_predictions
 from eval.tasks import TASKS, EvalConfig, TaskNotAvailableError, evaluate, get_task
 from models.errors import InvalidInputError, NotFoundError
 from models.heads import restrict
-from pipelines.domain import EnrichOptions, Interaction, PlainText, SignalKind
+from pipelines.enrichment.domain import EnrichOptions, Interaction, PlainText, SignalKind
 
 
 def rows(*pairs, **fields):

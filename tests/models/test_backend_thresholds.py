@@ -25,7 +25,7 @@ ROOT = Path(os.environ.get("JOURNEYMINE_DATASETS") or Path(__file__).resolve().p
 def fp32_encoder():
     if not ROOT.is_dir():
         pytest.skip(f"needs the labelled datasets at {ROOT} (set JOURNEYMINE_DATASETS)")
-    from pipelines.factory import build_encoder
+    from models.encoder import build_encoder
 
     return build_encoder(EncoderConfig(backend="onnx"))
 

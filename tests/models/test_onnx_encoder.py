@@ -55,7 +55,7 @@ def test_int8_stays_close_and_the_export_is_cached(torch_embeddings, onnx_dir):
 
 
 def test_factory_picks_the_backend(onnx_dir):
-    from pipelines.factory import build_encoder
+    from models.encoder import build_encoder
 
     encoder = build_encoder(EncoderConfig(backend="onnx-int8", onnx_dir=onnx_dir))
     assert type(encoder).__name__ == "OnnxEncoder" and encoder.backend == "onnx-int8"

@@ -20,8 +20,8 @@ from sklearn.linear_model import LogisticRegression
 from models.heads import LinearHead
 from models.registry import SPECS, ModelRegistry
 from models.topic_model import Topic, TopicModel
-from pipelines.domain import ModelRef
-from pipelines.enrich import Enricher
+from pipelines.enrichment.domain import ModelRef
+from pipelines.enrichment.enricher import Enricher
 
 DIM = 64
 

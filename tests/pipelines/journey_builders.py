@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pipelines.domain import Channel
-from pipelines.journey_domain import Outcome, StoredTouchpoint, TouchpointAttributes, TouchpointSignals
+from pipelines.enrichment.domain import Channel
+from pipelines.journeys.domain import Outcome, StoredTouchpoint, TouchpointAttributes, TouchpointSignals
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 

@@ -17,7 +17,7 @@ from pipelines.batch import (
     load_checkpoint,
     run_batch,
 )
-from pipelines.domain import EnrichedInteraction, Interaction, LanguageInfo, PlainText
+from pipelines.enrichment.domain import EnrichedInteraction, Interaction, LanguageInfo, PlainText
 
 
 def _rows(n: int, bad: frozenset[int] = frozenset()) -> list[Row]:

@@ -13,7 +13,7 @@ import grpc
 import pytest
 
 from journeymine.v1 import enrichment_service_pb2_grpc as svc_grpc
-from pipelines.enrich import Enricher
+from pipelines.enrichment.enricher import Enricher
 from service.config import LimitsConfig, ServerConfig, Settings
 
 TEST_LIMITS = LimitsConfig(

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines import factory
-from pipelines.domain import EnrichedInteraction, EnrichOptions, Interaction, LanguageInfo, ModelRef
-from service import cli
+from pipelines.enrichment.domain import EnrichedInteraction, EnrichOptions, Interaction, LanguageInfo, ModelRef
+from service.cli import main as cli
 
 
 @dataclass

@@ -316,7 +316,7 @@ def test_mutual_tls_admits_only_clients_with_a_certificate_from_the_ca(mtls_port
 
 @pytest.mark.slow
 def test_the_health_command_speaks_tls_without_a_token(tls_port, pki, capsys):
-    from service import cli
+    from service.cli import main as cli
 
     ca, _ = pki
     address = f"127.0.0.1:{tls_port}"

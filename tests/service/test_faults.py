@@ -25,10 +25,10 @@ from journeymine.v1 import journey_service_pb2 as jr_pb
 from journeymine.v1 import journey_service_pb2_grpc as jr_grpc
 from models.errors import ModelNotLoadedError
 from models.registry import ARTIFACTS_DIR, ModelRegistry
-from pipelines.locks import ModelLocks
+from pipelines.enrichment.locks import ModelLocks
 from service.config import JourneyConfig, ServerConfig, Settings
 from tests.pg_server import postgres_url  # noqa: F401  (session fixture, found by name)
-from tests.pipelines.test_journey_store import _fresh_pg_database
+from tests.pipelines.journeys.test_journey_store import _fresh_pg_database
 from tests.service.conftest import TEST_LIMITS
 
 # --- a missing or corrupt model artifact: the server refuses to start, naming the file ------------------
@@ -88,7 +88,7 @@ def test_serve_with_a_corrupt_artifact_exits_1_with_one_line_naming_the_file(tmp
     env = {**os.environ, "JOURNEYMINE_MODELS__ARTIFACTS_DIR": str(artifacts), "JOURNEYMINE_DATA_DIR": str(tmp_path)}
     env.pop("JOURNEYMINE_CONFIG", None)
     done = subprocess.run(
-        [sys.executable, "-m", "service.cli", "serve", "--port", "0"],
+        [sys.executable, "-m", "service.cli.main", "serve", "--port", "0"],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from journeymine.v1 import enrichment_service_pb2 as svc_pb
 from journeymine.v1 import enrichment_service_pb2_grpc as svc_grpc
 from journeymine.v1 import interaction_pb2 as ix_pb
-from pipelines.microbatch import MicroBatchConfig
+from pipelines.enrichment.microbatch import MicroBatchConfig
 from service.config import LimitsConfig, ServerConfig, Settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"

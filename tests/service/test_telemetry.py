@@ -14,7 +14,7 @@ import grpc
 import pytest
 from prometheus_client import REGISTRY
 
-from pipelines.domain import EnrichedInteraction, Intent, Interaction, LanguageInfo, ModelRef, PlainText
+from pipelines.enrichment.domain import EnrichedInteraction, Intent, Interaction, LanguageInfo, ModelRef, PlainText
 from service import metrics
 from service.interceptors import REQUEST_ID_KEY, ErrorInterceptor
 from service.logs import JsonFormatter, TextFormatter, request_scope

@@ -1,0 +1,581 @@
+"""Enrichment: the recipe that turns interactions into signals.
+
+    prepare:  plan (segment -> detect language) -> parse (spaCy)
+              [encode_ahead: the parts' whole texts, beside the parse; the server does this]
+    finish:   encode (one pass per unique text not encoded ahead) -> heads (sentiment, intent, topics)
+              -> roll up -> aspects (on request: their own pass per sentence) -> conversation metrics
+              -> EnrichedInteraction
+
+Every distinct sentence and every multi-sentence part is encoded exactly once
+per call, and every head reads those embeddings; documents and speaker roles
+are pooled from their parts, so they cost no extra pass.
+
+The two halves touch different models (spaCy, then the encoder and heads), so a batch's
+``prepare`` may run beside another batch's ``finish``: spaCy is single-threaded and would
+leave a core idle while it parses. ``enrich_batches`` does that for a stream of batches.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.encoder import Encoder
+from models.errors import InvalidInputError, NotFoundError
+from models.registry import ModelRegistry
+from pipelines.enrichment.aspects import AspectStage, Candidate, keyword_candidates, summarize_aspects
+from pipelines.enrichment.conversation import ConversationConfig, conversation_metrics
+from pipelines.enrichment.domain import (
+    AspectSentiment,
+    ConversationMetrics,
+    ConversationSummary,
+    EnrichedInteraction,
+    EnrichOptions,
+    Entity,
+    Intent,
+    Interaction,
+    LanguageInfo,
+    ModelRef,
+    RoleSentiment,
+    SentenceSentiment,
+    Sentiment,
+    SentimentTrend,
+    SignalKind,
+    SpeakerRole,
+    TextSpan,
+    TopicAssignment,
+    Transcript,
+    Turn,
+    TurnSignals,
+)
+from pipelines.enrichment.entities import entities_from
+from pipelines.enrichment.intent import IntentStage
+from pipelines.enrichment.language import LanguageConfig, LanguageDetector
+from pipelines.enrichment.parsing import InProcessParser, Parser
+from pipelines.enrichment.pipelined import pipelined
+from pipelines.enrichment.segment import Part, parts_of
+from pipelines.enrichment.sentiment import SentimentConfig, SentimentStage, word_weight
+from pipelines.enrichment.topics import TopicStage
+
+# The signals read from the encoder's embeddings: a call with none of them needs no encoder pass.
+ENCODER_SIGNALS = frozenset({SignalKind.SENTIMENT, SignalKind.INTENT, SignalKind.TOPICS})
+
+
+class EnrichConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
+    language: LanguageConfig = Field(default_factory=LanguageConfig)
+    conversation: ConversationConfig = Field(default_factory=ConversationConfig)
+    # A multi-sentence part longer than this (characters) is represented by the mean of its
+    # sentences' embeddings instead of its own pass (the encoder truncates at 256 tokens).
+    max_part_chars: int = 1000
+    # spaCy batch size for parsing parts.
+    parse_batch_size: int = 64
+    # Run spaCy in a child process (pipelines/enrichment/parsing.py), so a batch's parse overlaps the previous batch's
+    # encoder pass on another core. Off on one-core hosts, where there is nothing to overlap with.
+    parse_in_subprocess: bool = True
+
+
+@dataclass
+class PartAnalysis:
+    """Everything computed for one part; documents and roles are pooled from these."""
+
+    part: Part
+    sentences: list[tuple[TextSpan, str]] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    sentence_rows: list[int] = field(default_factory=list)
+    embedding: np.ndarray | None = None
+    sentiment_proba: np.ndarray | None = None
+    sentence_proba: list[np.ndarray] = field(default_factory=list)
+    # Noun-chunk aspect candidates from the parse (only when aspects are asked for), then their scores.
+    aspect_candidates: list[Candidate] = field(default_factory=list)
+    aspects: list[AspectSentiment] = field(default_factory=list)
+
+    @property
+    def weight(self) -> float:
+        return word_weight(self.part.text)
+
+
+@dataclass
+class _Plan:
+    interaction: Interaction
+    language: LanguageInfo
+    parts: list[PartAnalysis]
+
+
+@dataclass
+class Prepared:
+    """A batch after ``Enricher.prepare`` (segmented, language-checked, parsed), ready for ``finish``."""
+
+    options: EnrichOptions
+    intent: IntentStage | None
+    topics: TopicStage | None
+    plans: list[_Plan]
+    # Embeddings made ahead of the parse (``Enricher.encode_ahead``), by text; ``finish`` encodes the rest.
+    encoded: dict[str, np.ndarray] = field(default_factory=dict)
+    began: float = field(default_factory=time.perf_counter)  # when ``plan`` made it (for latency metrics)
+
+    @property
+    def parts(self) -> list[PartAnalysis]:
+        """The parts that get text signals (those of interactions in a supported language)."""
+        return [p for plan in self.plans if plan.language.supported for p in plan.parts]
+
+
+class Enricher:
+    """Runs every signal off one shared encoder pass. Transport-free; safe to share across threads
+    only if calls are serialised (the service holds one lock per enricher)."""
+
+    def __init__(
+        self,
+        *,
+        encoder: Encoder,
+        registry: ModelRegistry,
+        nlp: Any,
+        nlp_model: ModelRef,
+        language: LanguageDetector | None = None,
+        config: EnrichConfig | None = None,
+        parser: Parser | None = None,
+    ) -> None:
+        self.config = config or EnrichConfig()
+        self.encoder = encoder
+        self.registry = registry
+        self.nlp = nlp  # this process's pipeline (PII redaction uses it too)
+        self.nlp_model = nlp_model
+        # Where the parse runs: ``nlp`` here, or the same pipeline in a child process (pipelines/enrichment/parsing.py).
+        self.parser: Parser = parser or InProcessParser(nlp, batch_size=self.config.parse_batch_size)
+        self.language = language or LanguageDetector(config=self.config.language)
+        self.encoder_model = ModelRef(encoder.name, encoder.version)
+        self.encoder_backend: str | None = getattr(encoder, "backend", None)  # torch, onnx, onnx-int8
+        self.sentiment = SentimentStage(
+            head=registry.load(registry.resolve("sentiment", None).id), config=self.config.sentiment
+        )
+        self._intent_stages: dict[str, IntentStage] = {}
+        self._topic_stages: dict[str, TopicStage] = {}
+        self.topics: TopicStage = self.topic_stage(None)
+        # Loaded on the first request that asks for aspects: the model is a second transformer.
+        self._aspects: AspectStage | None = None
+
+    # --- lookups -------------------------------------------------------------------------------
+
+    def intent_stage(self, taxonomy: str | None, *, field: str = "options.intent_taxonomy") -> IntentStage:
+        """The stage for a taxonomy name (None: the default); NotFoundError names the valid ones."""
+        spec = self.registry.resolve("intent", taxonomy, field=field)
+        if spec.id not in self._intent_stages:
+            self._intent_stages[spec.id] = IntentStage(
+                head=self.registry.load(spec.id), taxonomy=spec.short_name, backend=self.encoder_backend
+            )
+        return self._intent_stages[spec.id]
+
+    def topic_stage(self, name: str | None, *, field: str = "options.topic_model") -> TopicStage:
+        """The stage for a topic model name (None: the default); NotFoundError names the valid ones."""
+        spec = self.registry.resolve("topics", name, field=field)
+        if spec.id not in self._topic_stages:
+            self._topic_stages[spec.id] = TopicStage(model=self.registry.load(spec.id))
+        return self._topic_stages[spec.id]
+
+    def aspect_stage(self) -> AspectStage:
+        """The aspect-sentiment stage (the registry's default aspect model), loaded on first use."""
+        if self._aspects is None:
+            self._aspects = AspectStage(model=self.registry.load(self.registry.resolve("aspect", None).id))
+        return self._aspects
+
+    def stages_for(
+        self, options: EnrichOptions, *, prefix: str = "options"
+    ) -> tuple[IntentStage | None, TopicStage | None]:
+        """The intent and topic stages ``options`` ask for; a named model is resolved even when its signal is off.
+
+        Pinned ids (``options.pin_models``) are checked first: a pinned intent or topic model is the one used.
+        """
+        pins = pinned_models(self, options.pin_models, prefix=prefix)
+        taxonomy = _pinned_name(pins, "intent", options.intent_taxonomy, f"{prefix}.intent_taxonomy")
+        topic_model = _pinned_name(pins, "topics", options.topic_model, f"{prefix}.topic_model")
+        named_intent = self.intent_stage(taxonomy, field=f"{prefix}.intent_taxonomy") if taxonomy else None
+        named_topics = self.topic_stage(topic_model, field=f"{prefix}.topic_model") if topic_model else None
+        intent = (named_intent or self.intent_stage(None)) if SignalKind.INTENT in options.signals else None
+        topics = (named_topics or self.topics) if SignalKind.TOPICS in options.signals else None
+        return intent, topics
+
+    # --- the recipe ----------------------------------------------------------------------------
+
+    def enrich(
+        self, interactions: Sequence[Interaction], options: EnrichOptions | None = None
+    ) -> list[EnrichedInteraction]:
+        """One result per interaction, in order; batched output equals one-at-a-time output."""
+        return self.finish(self.prepare(interactions, options))
+
+    def prepare(self, interactions: Sequence[Interaction], options: EnrichOptions | None = None) -> Prepared:
+        """The first half of ``enrich``: segment, detect the language, parse. Uses spaCy, never the encoder."""
+        return self.parse(self.plan(interactions, options))
+
+    def plan(self, interactions: Sequence[Interaction], options: EnrichOptions | None = None) -> Prepared:
+        """``prepare`` before the parse: segment and detect the language. Uses no model."""
+        options = options or EnrichOptions()
+        # A named taxonomy or topic model is resolved even when its signal is off: a typo must not pass silently.
+        intent, topics = self.stages_for(options)
+        return Prepared(options, intent, topics, [self._plan(interaction) for interaction in interactions])
+
+    def parse(self, prepared: Prepared) -> Prepared:
+        """``prepare``'s spaCy parse of a planned batch, in place."""
+        return self.send_parse(prepared)()
+
+    def send_parse(self, prepared: Prepared) -> Callable[[], Prepared]:
+        """``parse`` in two steps: send the batch to the parser now; the function returned waits for its parse
+        and fills the parts in. The micro-batcher sends the next batch before it waits for this one."""
+        signals = prepared.options.signals
+        parsed = self._send_parse(
+            prepared.parts, with_entities=SignalKind.ENTITIES in signals, with_aspects=SignalKind.ASPECTS in signals
+        )
+
+        def wait() -> Prepared:
+            parsed()
+            return prepared
+
+        return wait
+
+    def encode_ahead(self, prepared: Prepared) -> None:
+        """Encode, before or beside the parse, the part texts ``finish`` would encode whatever the parse says.
+
+        A part of at most ``max_part_chars`` is encoded whole, and a one-sentence part's sentence is that
+        text, so for short texts this is the whole encoder pass and ``finish`` only adds the sentences of
+        longer parts. Uses the encoder, never spaCy: a planned batch may be parsed at the same time. Skipped
+        for pinned (replayed) requests, which encode text by text.
+        """
+        options = prepared.options
+        if options.pin_models or not options.signals & ENCODER_SIGNALS:
+            return
+        wholes = {pa.part.text.strip() for pa in prepared.parts} - prepared.encoded.keys()
+        texts = sorted(t for t in wholes if t and len(t) <= self.config.max_part_chars)
+        if texts:
+            prepared.encoded.update(zip(texts, self.encoder.encode(texts), strict=True))
+
+    def finish(self, prepared: Prepared) -> list[EnrichedInteraction]:
+        """The second half of ``enrich``: one encoder pass, the heads, the roll-ups. Never uses spaCy."""
+        options = prepared.options
+        self._encode(prepared.parts, options.signals, one_by_one=bool(options.pin_models), ahead=prepared.encoded)
+        if SignalKind.ASPECTS in options.signals:
+            self.aspect_stage()  # a missing aspect model fails the call before any work is assembled
+        return [self._assemble(plan, options, prepared.intent, prepared.topics) for plan in prepared.plans]
+
+    def enrich_batches(
+        self, batches: Iterable[Sequence[Interaction]], options: EnrichOptions | None = None
+    ) -> Iterator[list[EnrichedInteraction]]:
+        """``enrich`` of each batch, in order, with the next batch's ``prepare`` overlapping this one's ``finish``.
+
+        ``batches`` is consumed one ahead, in a helper thread. Not for use beside other calls on this Enricher.
+        """
+        yield from pipelined(batches, lambda batch: self.prepare(batch, options), self.finish)
+
+    def _plan(self, interaction: Interaction) -> _Plan:
+        parts = parts_of(interaction)
+        text = " ".join(p.text for p in parts)
+        language = self.language.detect(text, interaction.language)
+        return _Plan(interaction, language, [PartAnalysis(p) for p in parts])
+
+    def analyze(
+        self, parts: Sequence[PartAnalysis], signals: frozenset[SignalKind], *, one_by_one: bool = False
+    ) -> None:
+        """Parse, encode and score parts in place, in one batch: one encoder pass per unique text."""
+        self._parse(parts, with_entities=SignalKind.ENTITIES in signals, with_aspects=SignalKind.ASPECTS in signals)
+        self._encode(parts, signals, one_by_one=one_by_one)
+
+    def _encode(
+        self,
+        parts: Sequence[PartAnalysis],
+        signals: frozenset[SignalKind],
+        *,
+        one_by_one: bool = False,
+        ahead: dict[str, np.ndarray] | None = None,
+    ) -> None:
+        """One encoder pass per unique text, and the sentiment head, in place.
+
+        ``one_by_one`` (replay: the request pins model versions) runs every text through the encoder and the
+        sentiment head alone, so its floats do not depend on what else is in the batch (a batched matrix
+        product rounds differently), at the price of the encoder's batch-of-one speed. Texts in ``ahead``
+        (``encode_ahead``) are not encoded again.
+        """
+        if not parts or not signals & ENCODER_SIGNALS:
+            return
+        texts: dict[str, int] = {}
+        part_rows: list[int | None] = []
+        for pa in parts:
+            pa.sentence_rows = [texts.setdefault(s, len(texts)) for _, s in pa.sentences]
+            whole = pa.part.text.strip()
+            if len(pa.sentences) <= 1 or len(whole) <= self.config.max_part_chars:
+                part_rows.append(texts.setdefault(whole, len(texts)))
+            else:
+                part_rows.append(None)
+        if one_by_one:
+            embeddings = np.vstack([self.encoder.encode([t]) for t in texts])
+            proba = np.vstack([self.sentiment.predict_proba(row[None, :]) for row in embeddings])
+        else:
+            if ahead:  # encode only what encode_ahead did not
+                missing = [t for t in texts if t not in ahead]
+                fresh = dict(zip(missing, self.encoder.encode(missing), strict=True)) if missing else {}
+                embeddings = np.vstack([ahead[t] if t in ahead else fresh[t] for t in texts])
+            else:  # in-process and batch enrichment: one pass, no copy
+                embeddings = self.encoder.encode(list(texts))
+            proba = self.sentiment.predict_proba(embeddings)
+        for pa, row in zip(parts, part_rows, strict=True):
+            pa.sentence_proba = [proba[r] for r in pa.sentence_rows]
+            if row is not None:
+                pa.embedding = embeddings[row]
+                pa.sentiment_proba = proba[row]
+            else:
+                pa.embedding = _normalise(embeddings[pa.sentence_rows].mean(axis=0))
+                pa.sentiment_proba = self.sentiment.predict_proba(pa.embedding[None, :])[0]
+
+    def _parse(self, parts: Sequence[PartAnalysis], *, with_entities: bool, with_aspects: bool = False) -> None:
+        self._send_parse(parts, with_entities=with_entities, with_aspects=with_aspects)()
+
+    def _send_parse(
+        self, parts: Sequence[PartAnalysis], *, with_entities: bool, with_aspects: bool = False
+    ) -> Callable[[], None]:
+        """Send the parts' texts to the parser; the function returned waits for the parse and fills the parts in."""
+        if not parts:
+            return lambda: None
+        texts = [pa.part.text for pa in parts]
+        pending = self.parser.submit(texts, with_entities=with_entities, with_aspects=with_aspects)
+
+        def fill() -> None:
+            for pa, result in zip(parts, pending.result(), strict=True):
+                part, text = pa.part, pa.part.text
+                pa.sentences = [(TextSpan(part.part, part.index, s, e), text[s:e]) for s, e in result.sentences]
+                if not pa.sentences:  # whitespace-only parts are filtered earlier; keep one span regardless
+                    pa.sentences = [(TextSpan(part.part, part.index, 0, len(text)), text.strip())]
+                pa.entities = entities_from(list(result.entities), part, self.nlp_model)
+                pa.aspect_candidates = list(result.aspects)
+
+        return fill
+
+    def close(self) -> None:
+        """Stop the parser process, if there is one."""
+        self.parser.close()
+
+    # --- roll-ups ------------------------------------------------------------------------------
+
+    def _assemble(
+        self, plan: _Plan, options: EnrichOptions, intent: IntentStage | None, topics: TopicStage | None
+    ) -> EnrichedInteraction:
+        interaction, parts = plan.interaction, plan.parts
+        warnings: list[str] = []
+        if not plan.language.supported:
+            warnings.append(
+                f"language {plan.language.code!r} is not supported (supported: "
+                f"{', '.join(self.config.language.supported)}); text signals were not computed"
+            )
+            return EnrichedInteraction(
+                interaction.id,
+                plan.language,
+                warnings=tuple(warnings),
+                conversation=self.conversation(interaction, options),
+            )
+        signals = options.signals
+        is_transcript = isinstance(interaction.content, Transcript)
+        customer = [pa for pa in parts if pa.part.role == SpeakerRole.CUSTOMER]
+        if not customer:
+            warnings.append("no customer words: document sentiment, intent and topics were not computed")
+        summary = self.summarize(parts, options, intent, topics, transcript=is_transcript)
+        sentences: tuple[SentenceSentiment, ...] = ()
+        turns: tuple[TurnSignals, ...] = ()
+        if SignalKind.SENTIMENT in signals:
+            sentences = tuple(
+                SentenceSentiment(span, self.sentiment.from_proba(p))
+                for pa in parts
+                for (span, _), p in zip(pa.sentences, pa.sentence_proba, strict=True)
+            )
+        if is_transcript:
+            turns = tuple(self.turn_signals(pa, options, intent) for pa in parts)
+        entities = tuple(e for pa in parts for e in pa.entities) if SignalKind.ENTITIES in signals else ()
+        aspects: tuple[AspectSentiment, ...] = ()
+        if SignalKind.ASPECTS in signals:
+            keywords = [k for t in summary.topics for k in t.keywords]
+            aspects = tuple(a for pa in parts for a in self.score_aspects(pa, keywords))
+        models = self._models_used(options, intent, topics, encoded=bool(parts))
+        return EnrichedInteraction(
+            interaction_id=interaction.id,
+            language=plan.language,
+            sentiment=summary.customer_sentiment,
+            sentences=sentences,
+            turns=turns,
+            roles=summary.roles if is_transcript else (),
+            trend=summary.trend,
+            intent=summary.intent,
+            topics=summary.topics,
+            entities=entities,
+            models=models,
+            warnings=tuple(warnings),
+            conversation=self.conversation(interaction, options),
+            aspects=aspects,
+            aspect_summary=summarize_aspects(aspects),
+        )
+
+    def conversation(self, interaction: Interaction, options: EnrichOptions) -> ConversationMetrics | None:
+        """Conversation metrics of a transcript (None for other content)."""
+        if not isinstance(interaction.content, Transcript):
+            return None
+        return self.conversation_of(interaction.content.turns, options)
+
+    def conversation_of(self, turns: Sequence[Turn], options: EnrichOptions) -> ConversationMetrics:
+        """Conversation metrics of ``turns`` with the options' silence threshold."""
+        return conversation_metrics(
+            turns, silence_threshold_ms=options.silence_threshold_ms, config=self.config.conversation
+        )
+
+    def score_aspects(self, pa: PartAnalysis, keywords: Sequence[str] = ()) -> list[AspectSentiment]:
+        """The part's aspects (noun chunks, and ``keywords`` where they occur) with their polarity; kept on ``pa``."""
+        candidates = [*pa.aspect_candidates, *keyword_candidates(pa.part.text, keywords, pa.aspect_candidates)]
+        pa.aspects = self.aspect_stage().score(
+            pa.sentences, candidates, role=pa.part.role, speaker_id=pa.part.speaker_id
+        )
+        return pa.aspects
+
+    def turn_signals(self, pa: PartAnalysis, options: EnrichOptions, intent: IntentStage | None) -> TurnSignals:
+        sentiment = None
+        if SignalKind.SENTIMENT in options.signals and pa.sentiment_proba is not None:
+            sentiment = self.sentiment.from_proba(pa.sentiment_proba)
+        turn_intent = None
+        if intent is not None and pa.part.role == SpeakerRole.CUSTOMER and pa.embedding is not None:
+            turn_intent = intent.predict(pa.embedding[None, :], options.intent_top_k)[0]
+        return TurnSignals(pa.part.index, pa.part.role, pa.part.speaker_id, sentiment, turn_intent)
+
+    def summarize(
+        self,
+        parts: Sequence[PartAnalysis],
+        options: EnrichOptions,
+        intent: IntentStage | None,
+        topics_stage: TopicStage | None,
+        *,
+        transcript: bool,
+    ) -> ConversationSummary:
+        """Roll parts up: customer sentiment, per-role sentiment, trend, document intent and topics."""
+        signals = options.signals
+        customer = [pa for pa in parts if pa.part.role == SpeakerRole.CUSTOMER and pa.embedding is not None]
+        roles: tuple[RoleSentiment, ...] = ()
+        trend: SentimentTrend | None = None
+        if SignalKind.SENTIMENT in signals and transcript:
+            roles = self._role_sentiments(parts)
+            trend = self._trend(customer)
+        doc_intent: Intent | None = None
+        topics: tuple[TopicAssignment, ...] = ()
+        embeddings = [pa.embedding for pa in customer if pa.embedding is not None]
+        weights = [pa.weight for pa in customer if pa.embedding is not None]
+        if intent is not None:
+            doc_intent = intent.document(embeddings, weights, options.intent_top_k)
+        if topics_stage is not None:
+            topics = topics_stage.document_topics(embeddings, weights, options.topics_top_k)
+        customer_sentiment = self._document_sentiment(customer) if SignalKind.SENTIMENT in signals else None
+        return ConversationSummary(len(parts), customer_sentiment, roles, trend, doc_intent, topics)
+
+    def _document_sentiment(self, customer: Sequence[PartAnalysis]) -> Sentiment | None:
+        """Parts pooled by words; their sentences only decide whether the document is mixed."""
+        return self._pool_parts(customer, evidence=[p for pa in customer for p in pa.sentence_proba])
+
+    def _role_sentiments(self, parts: Sequence[PartAnalysis]) -> tuple[RoleSentiment, ...]:
+        out = []
+        for role in SpeakerRole:
+            mine = [pa for pa in parts if pa.part.role == role and pa.sentiment_proba is not None]
+            pooled = self._pool_parts(mine)
+            if pooled is not None:
+                out.append(RoleSentiment(role, len(mine), pooled))
+        return tuple(out)
+
+    def _trend(self, customer: Sequence[PartAnalysis]) -> SentimentTrend | None:
+        scored = [pa for pa in customer if pa.sentiment_proba is not None]
+        if len(scored) < 2:
+            return None
+        w = self.sentiment.window_size(len(scored))
+        opening, closing = self._pool_parts(scored[:w]), self._pool_parts(scored[-w:])
+        if opening is None or closing is None:
+            return None
+        return SentimentTrend(opening, closing, closing.score - opening.score)
+
+    def _pool_parts(
+        self, parts: Sequence[PartAnalysis], *, evidence: Sequence[np.ndarray] | None = None
+    ) -> Sentiment | None:
+        """Word-weighted pooled sentiment of whole parts (turns, bodies, answers)."""
+        probas: list[np.ndarray] = []
+        weights: list[float] = []
+        for pa in parts:
+            if pa.sentiment_proba is not None:
+                probas.append(pa.sentiment_proba)
+                weights.append(pa.weight)
+        return self.sentiment.pool(probas, weights, evidence=evidence)
+
+    def _models_used(
+        self, options: EnrichOptions, intent: IntentStage | None, topics: TopicStage | None, *, encoded: bool
+    ) -> tuple[ModelRef, ...]:
+        # spaCy segments every part, so its model always contributes.
+        refs = [self.nlp_model]
+        signals = options.signals
+        if encoded and signals & ENCODER_SIGNALS:
+            refs.append(self.encoder_model)
+        if SignalKind.SENTIMENT in signals:
+            refs.append(self.sentiment.model)
+        if intent is not None:
+            refs.append(intent.model)
+        if topics is not None:
+            refs.append(topics.model)
+        if SignalKind.ASPECTS in signals and self._aspects is not None:
+            refs.append(self._aspects.model)
+        return tuple(refs)
+
+    def loaded_refs(self) -> list[ModelRef]:
+        """Models every enrich call uses at one fixed version (pinning can only confirm them)."""
+        refs = [self.nlp_model, self.encoder_model, self.sentiment.model]
+        if self._aspects is not None:
+            refs.append(self._aspects.model)
+        return refs
+
+
+def pinned_models(enricher: Enricher, pins: Sequence[str], *, prefix: str = "options") -> dict[str, str]:
+    """Check ``pins`` (model ids) against what ``enricher`` can run; returns the pinned intent/topics ids by kind.
+
+    A fixed model (spaCy, the encoder, sentiment, aspects) must be pinned at its loaded version; an
+    intent taxonomy or topic model may be any registered version. Anything else is NotFoundError naming
+    the versions there are, so a replay fails loudly instead of silently using another model.
+    """
+    chosen: dict[str, str] = {}
+    if not pins:
+        return chosen
+    registry = enricher.registry
+    fixed = {ref.id for ref in enricher.loaded_refs()}
+    fixed.update(s.id for s in registry.of_kind("aspect") if registry.is_default(s))
+    for j, pin in enumerate(pins):
+        field = f"{prefix}.pin_models[{j}]"
+        if pin in fixed:
+            continue
+        spec = registry.specs.get(pin)
+        if spec is None and registry.user_dir is not None:
+            registry.refresh()  # a user model trained after the last scan
+            spec = registry.specs.get(pin)
+        if spec is not None and spec.kind in ("intent", "topics"):
+            if chosen.get(spec.kind, pin) != pin:
+                raise InvalidInputError.single(field, f"pins {pin} and {chosen[spec.kind]}; pin one {spec.kind} model")
+            chosen[spec.kind] = pin
+            continue
+        known = sorted(fixed | {s.id for s in registry.of_kind("intent")} | {s.id for s in registry.of_kind("topics")})
+        name = pin.rsplit(".", 1)[0]
+        raise NotFoundError("model version", pin, [i for i in known if i.rsplit(".", 1)[0] == name] or known, field)
+    return chosen
+
+
+def _pinned_name(pins: dict[str, str], kind: str, named: str | None, field: str) -> str | None:
+    """The model name to resolve for ``kind``: the pinned id when there is one (it must agree with ``named``)."""
+    pin = pins.get(kind)
+    if pin is None:
+        return named
+    if named and named != pin and not pin.startswith(f"{kind}.{named}."):
+        raise InvalidInputError.single(
+            field, f"is {named!r}, but options.pin_models pins {pin}; send the pinned name or drop one of them"
+        )
+    return pin
+
+
+def _normalise(v: np.ndarray) -> np.ndarray:
+    return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
