@@ -55,7 +55,8 @@ from pathlib import Path
 from typing import Any
 
 from models.training import datasets as ds
-from models.training.train_heads import DEFAULT_SEED, load_customer_service
+from models.training.heads.data import load_customer_service
+from models.training.train_heads import DEFAULT_SEED
 
 REPO = Path(__file__).resolve().parents[1]
 STAR_IN_SCOPE: tuple[str, ...] = (

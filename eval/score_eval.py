@@ -25,10 +25,11 @@ from tqdm import tqdm
 from eval.data import DatasetError
 from eval.score_metrics import score_correlation
 from pipelines.enrichment.domain import Channel, Interaction, PlainText, SpeakerRole, Transcript, Turn
+from pipelines.journeys.database import default_url
 from pipelines.journeys.domain import ExperienceScore, StoredTouchpoint, Touchpoint
 from pipelines.journeys.journeys import JourneyConfig, Journeys
 from pipelines.journeys.pii import Redactor
-from pipelines.journeys.store import JourneyStore, default_url
+from pipelines.journeys.store import JourneyStore
 
 SPEAKERS = {"CUSTOMER": SpeakerRole.CUSTOMER, "USER": SpeakerRole.CUSTOMER, "AGENT": SpeakerRole.AGENT}
 RECORD_BATCH = 64

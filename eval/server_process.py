@@ -38,7 +38,7 @@ def served(log_path: Path, env: dict[str, str] | None = None, *args: str) -> Ite
     environ.pop("JOURNEYMINE_CONFIG", None)
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "service.cli.main", "serve", "--port", "0", *args], cwd=REPO, env=environ, stderr=log
+            [sys.executable, "-m", "service.cli", "serve", "--port", "0", *args], cwd=REPO, env=environ, stderr=log
         )
     try:
         line = start_line(log_path, proc)

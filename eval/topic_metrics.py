@@ -9,7 +9,7 @@
                     so dumping documents in -1 is not free)
 
 Words are lower-cased tokens of two or more letters, the tokens c-TF-IDF keywords are made of
-(``models.training.topic_fit.TOKEN_PATTERN``).
+(``models.training.topics.fit.TOKEN_PATTERN``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from models.training.topic_fit import TOKEN_PATTERN
+from models.training.topics.keywords import TOKEN_PATTERN
 
 TOP_WORDS = 10
 _TOKEN = re.compile(TOKEN_PATTERN)

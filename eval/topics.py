@@ -1,7 +1,7 @@
 """``journeymine eval topics``: fit a topic model on a labelled set's texts and score it.
 
 Recipe: embed the texts once with the enricher's shared encoder -> fit with
-``models.training.topic_fit`` (no random step: the same texts give the same topics) -> figures
+``models.training.topics.fit`` (no random step: the same texts give the same topics) -> figures
 (``eval.topic_metrics``) -> refit on a random 90 % of the texts (``seed``) against the first fit
 for the id-stability figure -> time nearest-centroid assignment -> optionally BERTopic's default
 configuration on the same embeddings (``--baseline bertopic``, UMAP seeded with ``seed``).
@@ -28,7 +28,7 @@ from eval.predict import encode_texts
 from eval.topic_metrics import agreement, topic_figures
 from models.errors import InvalidInputError
 from models.topic_model import TopicModel
-from models.training.topic_fit import TopicFit, TopicFitConfig, fit_topic_model
+from models.training.topics.fit import TopicFit, TopicFitConfig, fit_topic_model
 from pipelines.enrichment.enricher import Enricher
 
 RECIPE = "topic_fit (Ward clusters, c-TF-IDF keywords, centroid serving)"

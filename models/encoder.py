@@ -50,18 +50,21 @@ class EncoderConfig(BaseModel):
     # Intra-op threads: torch's (0 leaves its default, one per core), or each ONNX Runtime run's (0: one).
     threads: int = 0
     # ONNX Runtime: batches encoded at once, each a run on its own thread(s); 0: one per core. On short
-    # texts one run on every core is slow (its threads wait on one another after every small matmul):
-    # measured here on Banking77, fp32 ~250 texts/s one 2-thread run, ~485 two 1-thread runs at once.
+    # texts one run on every core is slow (its threads wait on one another after every small matmul), so
+    # one single-threaded run per core keeps both cores busy instead.
     onnx_parallel: int = 0
     # ONNX Runtime's idle threads spin-wait by default; that burns the core the spaCy parser process
-    # (pipelines/enrichment/parsing.py) needs between batches. Measured: pipelined int8 enrichment ~260 -> ~390 texts/s.
+    # (pipelines/enrichment/parsing.py) needs between batches, so the next batch's parse would compete with
+    # threads doing no work instead of overlapping this one's encoder pass. (`python -m eval.bench.enrich
+    # --only in-process` measures the pipelined throughput with the default, off.)
     onnx_spinning: bool = False
     # Tokens; longer texts are truncated by the model.
     max_seq_length: int = 256
     # "onnx-int8" (ONNX Runtime dynamic int8 per channel after SmoothQuant smoothing, the default: 1.82x fp32
-    # on the encoder pass, 1.38x in full enrichment; within 0.3 points of torch's accuracy on every dev set,
-    # with the intent heads abstaining at thresholds retuned on its embeddings), "onnx" (ONNX Runtime fp32:
-    # torch's embeddings, cosine 1.0000) or "torch" (sentence-transformers). Figures in the encoder's card.
+    # on the encoder pass, 1.38x in full enrichment, from `make bench`; within 0.3 points of torch's accuracy
+    # on every dev set, with the intent heads abstaining at thresholds retuned on its embeddings), "onnx"
+    # (ONNX Runtime fp32: torch's embeddings, cosine 1.0000) or "torch" (sentence-transformers). Figures and
+    # the commands that produce them in the encoder's card.
     backend: Literal["torch", "onnx", "onnx-int8"] = "onnx-int8"
     # Where the ONNX backends keep the exported model (made on first use, ~20 s): ``.cache/onnx`` in the
     # checkout, wherever the process runs from (a server, a Ray worker, a test).

@@ -6,7 +6,7 @@ so a text's topic is a nearest-centroid lookup that is identical alone or in a b
 Stored as ``topics.safetensors`` (centroids) + ``topics.json`` (no pickle).
 
 A merged topic keeps the centroids of the topics folded into it (``metadata["aliases"]``, written by
-``models.training.topic_fit.merge_topics``): a text's similarity to a topic is the best over the
+``models.training.topics.edits.merge_topics``): a text's similarity to a topic is the best over the
 topic's own centroid and its aliases, so merging two themes does not blur either.
 """
 

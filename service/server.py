@@ -1,7 +1,8 @@
 """Server bootstrap: load the models, register services, health and reflection, serve until a signal.
 
-Services registered here (later issues add theirs the same way, each in its own
-``service/servicers/<name>.py`` with a ``method_handlers(servicer)`` function):
+Services registered here (a new one is added the same way: its own folder
+``service/rpc/<name>/`` with ``servicer.py`` (holding ``method_handlers(servicer)``),
+``validation.py`` and ``convert.py``):
 
     journeymine.v1.EnrichmentService   service/rpc/enrichment/servicer.py
     journeymine.v1.EvaluationService   service/rpc/evaluation/servicer.py
@@ -29,9 +30,10 @@ from grpc_reflection.v1alpha import reflection
 from models.encoder import build_pretrained_encoder
 from pipelines.enrichment.enricher import Enricher
 from pipelines.enrichment.locks import ModelLocks
+from pipelines.journeys.database import default_url
 from pipelines.journeys.journeys import Journeys
 from pipelines.journeys.pii import Redactor
-from pipelines.journeys.store import JourneyStore, default_url
+from pipelines.journeys.store import JourneyStore
 from service import metrics
 from service.auth import AuthInterceptor, TokenFileError, TokenTable, load_tokens
 from service.config import Settings, build_configured_enricher
@@ -214,7 +216,7 @@ def serve(settings: Settings) -> None:
     if exposure:
         log.warning(
             "%s: %s; set tls.cert_file, tls.key_file and auth.tokens_file before anyone but you can reach "
-            "this server (host %s; README: Security)",
+            "this server (host %s; docs/security.md)",
             security.describe(),
             exposure,
             settings.server.host,

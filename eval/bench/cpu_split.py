@@ -8,7 +8,7 @@ Starts ``journeymine serve`` in a subprocess (as ``eval.bench.enrich`` does), th
 of each process (from /proc, Linux only) and the share of the machine left idle. Comparing one text per
 call with 64 per call shows what the per-call path costs: on a 2-core AMD EPYC without VNNI (2026-12-02)
 16x1 ran at 103.6 texts/s for 10.72 (server) + 6.12 (parser) + 0.56 (clients) ms per text, 1x64 at 129.1
-for 8.77 + 4.54 + 0.04, the machine 9 % and 13 % idle (the figures in the README's speed section).
+for 8.77 + 4.54 + 0.04, the machine 9 % and 13 % idle (the figures in docs/speed.md).
 """
 
 from __future__ import annotations

@@ -34,10 +34,11 @@ from typing import Any
 from tqdm import tqdm
 
 from pipelines.enrichment.domain import Channel, EnrichedInteraction, Intent, LanguageInfo, ModelRef
+from pipelines.journeys.database import default_url
 from pipelines.journeys.domain import Outcome, RecordStatus, Touchpoint, TouchpointAttributes
 from pipelines.journeys.journeys import Journeys
 from pipelines.journeys.pii import Redactor
-from pipelines.journeys.store import JourneyStore, default_url
+from pipelines.journeys.store import JourneyStore
 
 END = datetime(2026, 3, 1, tzinfo=UTC)
 SPAN = timedelta(days=180)

@@ -5,7 +5,7 @@
 1. Corpus: up to ``--n`` distinct short texts (MultiDoGo customer turns, bitext, Banking77 and CLINC150
    training utterances), embedded once by the shared encoder (cached under .cache/embeddings; the
    encode time is printed apart from the fit).
-2. Fit (``models.training.topic_fit``) and, against it, a refit on the same texts (no random step, so
+2. Fit (``models.training.topics.fit``) and, against it, a refit on the same texts (no random step, so
    this is a determinism check) and a refit on a random 90 % of them: the share of texts in both fits
    that keep their topic id, and of topic ids kept.
 3. Assignment of every corpus embedding to the fitted model: texts/s given embeddings.
@@ -34,7 +34,7 @@ from eval.topics import assign_rate, refit_stability
 from models.registry import ModelRegistry
 from models.training import datasets as ds
 from models.training.embeddings import CachedEmbedder
-from models.training.topic_fit import TopicFitConfig, fit_topic_model
+from models.training.topics.fit import TopicFitConfig, fit_topic_model
 from pipelines.topics.trends import NO_TOPIC, TopicEvent, emerging
 
 NEW_INTENTS = ("card_swallowed", "compromised_card", "lost_or_stolen_phone")

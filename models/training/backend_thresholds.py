@@ -34,13 +34,9 @@ from models.registry import ARTIFACTS_DIR
 from models.training import cards
 from models.training import datasets as ds
 from models.training.datasets import OUT_OF_SCOPE, LabelledSet
+from models.training.heads.data import load_customer_service
+from models.training.heads.thresholds import BANKING77_ABSTAIN_RATE, CLINC_MIN_OOS_RECALL, MAX_ABSTAIN_RATE
 from models.training.metrics import label_indices, oos_threshold_sweep, predict_with_threshold, threshold_for_abstention
-from models.training.train_heads import (
-    BANKING77_ABSTAIN_RATE,
-    CLINC_MIN_OOS_RECALL,
-    MAX_ABSTAIN_RATE,
-    load_customer_service,
-)
 
 MODULE = "models.training.backend_thresholds"
 SECTION = "Thresholds per encoder backend"

@@ -80,7 +80,7 @@ class Task:
 
 def load_tasks(root: Path, seed: int) -> list[Task]:
     """The training tasks, split exactly as ``train_heads`` splits them (so dev rows are never trained on)."""
-    from models.training.train_heads import load_customer_service
+    from models.training.heads.data import load_customer_service
 
     tasks: list[Task] = []
     bank = ds.load_banking77(root, seed=seed)

@@ -1,4 +1,4 @@
-"""Fit the shipped customer-service topic model with the topic recipe of ``models/training/topic_fit.py``.
+"""Fit the shipped customer-service topic model with the topic recipe of ``models/training/topics/fit.py``.
 
 Recipe: build corpus -> embed (cached) -> ``fit_topic_model`` (Ward clusters, BERTopic c-TF-IDF
 keywords, centroids, cosine threshold, temperature) -> save + MODEL_CARD.md. The same recipe serves
@@ -21,7 +21,8 @@ from models.topic_model import TopicModel
 from models.training import cards
 from models.training import datasets as ds
 from models.training.embeddings import DEFAULT_CACHE_DIR, ENCODER_ID, CachedEmbedder
-from models.training.topic_fit import TopicFitConfig, auto_n_topics, fit_topic_model, topic_card_sections
+from models.training.topics.cards import topic_card_sections
+from models.training.topics.fit import TopicFitConfig, auto_n_topics, fit_topic_model
 
 MODULE = "models.training.fit_topics"
 DEFAULT_SEED = 42

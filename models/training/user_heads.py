@@ -1,6 +1,6 @@
 """Train a user's intent taxonomy or sentiment head on frozen shared-encoder embeddings (``journeymine train``).
 
-Recipe, reusing the shipped heads' code (``train_heads.fit_calibrated``, ``metrics``):
+Recipe, reusing the shipped heads' code (``heads.fit.fit_calibrated``, ``metrics``):
 
     check rows -> stratified held-out slice (10 %, at least one row per label) -> embed every text once
     -> C by 5-fold cross-validation (up to 2,000 rows; above, by held-out accuracy)
@@ -33,18 +33,12 @@ from models.heads import LinearHead
 from models.training import cards
 from models.training.datasets import OUT_OF_SCOPE, SENTIMENT_LABELS, LabelledSet
 from models.training.embeddings import CachedEmbedder
+from models.training.heads.fit import C_GRID, MAX_ITER, CalibratedFit, fit_calibrated, fit_logreg
+from models.training.heads.thresholds import MAX_ABSTAIN_RATE
 from models.training.metrics import (
     label_indices,
     oos_threshold_sweep,
     threshold_for_abstention,
-)
-from models.training.train_heads import (
-    C_GRID,
-    MAX_ABSTAIN_RATE,
-    MAX_ITER,
-    CalibratedFit,
-    fit_calibrated,
-    fit_logreg,
 )
 
 HOLDOUT_FRACTION = 0.1

@@ -13,22 +13,24 @@ are pooled from their parts, so they cost no extra pass.
 The two halves touch different models (spaCy, then the encoder and heads), so a batch's
 ``prepare`` may run beside another batch's ``finish``: spaCy is single-threaded and would
 leave a core idle while it parses. ``enrich_batches`` does that for a stream of batches.
+
+The steps live beside this module: ``prepared`` (what a batch carries between them), ``encoding``
+(the encoder pass and the sentiment head), ``rollup`` (parts pooled into turn, role and document
+signals) and ``pins`` (the model versions a replayed request pins).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.encoder import Encoder
-from models.errors import InvalidInputError, NotFoundError
 from models.registry import ModelRegistry
-from pipelines.enrichment.aspects import AspectStage, Candidate, keyword_candidates, summarize_aspects
+from pipelines.enrichment import rollup
+from pipelines.enrichment.aspects import AspectStage, keyword_candidates, summarize_aspects
 from pipelines.enrichment.conversation import ConversationConfig, conversation_metrics
 from pipelines.enrichment.domain import (
     AspectSentiment,
@@ -36,34 +38,27 @@ from pipelines.enrichment.domain import (
     ConversationSummary,
     EnrichedInteraction,
     EnrichOptions,
-    Entity,
-    Intent,
     Interaction,
-    LanguageInfo,
     ModelRef,
-    RoleSentiment,
     SentenceSentiment,
-    Sentiment,
-    SentimentTrend,
     SignalKind,
     SpeakerRole,
     TextSpan,
-    TopicAssignment,
     Transcript,
     Turn,
     TurnSignals,
 )
+from pipelines.enrichment.encoding import ENCODER_SIGNALS, encode_parts
 from pipelines.enrichment.entities import entities_from
 from pipelines.enrichment.intent import IntentStage
 from pipelines.enrichment.language import LanguageConfig, LanguageDetector
 from pipelines.enrichment.parsing import InProcessParser, Parser
+from pipelines.enrichment.pins import pinned_models, pinned_name
 from pipelines.enrichment.pipelined import pipelined
-from pipelines.enrichment.segment import Part, parts_of
-from pipelines.enrichment.sentiment import SentimentConfig, SentimentStage, word_weight
+from pipelines.enrichment.prepared import PartAnalysis, Plan, Prepared
+from pipelines.enrichment.segment import parts_of
+from pipelines.enrichment.sentiment import SentimentConfig, SentimentStage
 from pipelines.enrichment.topics import TopicStage
-
-# The signals read from the encoder's embeddings: a call with none of them needs no encoder pass.
-ENCODER_SIGNALS = frozenset({SignalKind.SENTIMENT, SignalKind.INTENT, SignalKind.TOPICS})
 
 
 class EnrichConfig(BaseModel):
@@ -80,51 +75,6 @@ class EnrichConfig(BaseModel):
     # Run spaCy in a child process (pipelines/enrichment/parsing.py), so a batch's parse overlaps the previous batch's
     # encoder pass on another core. Off on one-core hosts, where there is nothing to overlap with.
     parse_in_subprocess: bool = True
-
-
-@dataclass
-class PartAnalysis:
-    """Everything computed for one part; documents and roles are pooled from these."""
-
-    part: Part
-    sentences: list[tuple[TextSpan, str]] = field(default_factory=list)
-    entities: list[Entity] = field(default_factory=list)
-    sentence_rows: list[int] = field(default_factory=list)
-    embedding: np.ndarray | None = None
-    sentiment_proba: np.ndarray | None = None
-    sentence_proba: list[np.ndarray] = field(default_factory=list)
-    # Noun-chunk aspect candidates from the parse (only when aspects are asked for), then their scores.
-    aspect_candidates: list[Candidate] = field(default_factory=list)
-    aspects: list[AspectSentiment] = field(default_factory=list)
-
-    @property
-    def weight(self) -> float:
-        return word_weight(self.part.text)
-
-
-@dataclass
-class _Plan:
-    interaction: Interaction
-    language: LanguageInfo
-    parts: list[PartAnalysis]
-
-
-@dataclass
-class Prepared:
-    """A batch after ``Enricher.prepare`` (segmented, language-checked, parsed), ready for ``finish``."""
-
-    options: EnrichOptions
-    intent: IntentStage | None
-    topics: TopicStage | None
-    plans: list[_Plan]
-    # Embeddings made ahead of the parse (``Enricher.encode_ahead``), by text; ``finish`` encodes the rest.
-    encoded: dict[str, np.ndarray] = field(default_factory=dict)
-    began: float = field(default_factory=time.perf_counter)  # when ``plan`` made it (for latency metrics)
-
-    @property
-    def parts(self) -> list[PartAnalysis]:
-        """The parts that get text signals (those of interactions in a supported language)."""
-        return [p for plan in self.plans if plan.language.supported for p in plan.parts]
 
 
 class Enricher:
@@ -192,9 +142,9 @@ class Enricher:
 
         Pinned ids (``options.pin_models``) are checked first: a pinned intent or topic model is the one used.
         """
-        pins = pinned_models(self, options.pin_models, prefix=prefix)
-        taxonomy = _pinned_name(pins, "intent", options.intent_taxonomy, f"{prefix}.intent_taxonomy")
-        topic_model = _pinned_name(pins, "topics", options.topic_model, f"{prefix}.topic_model")
+        pins = pinned_models(self.registry, self.loaded_refs(), options.pin_models, prefix=prefix)
+        taxonomy = pinned_name(pins, "intent", options.intent_taxonomy, f"{prefix}.intent_taxonomy")
+        topic_model = pinned_name(pins, "topics", options.topic_model, f"{prefix}.topic_model")
         named_intent = self.intent_stage(taxonomy, field=f"{prefix}.intent_taxonomy") if taxonomy else None
         named_topics = self.topic_stage(topic_model, field=f"{prefix}.topic_model") if topic_model else None
         intent = (named_intent or self.intent_stage(None)) if SignalKind.INTENT in options.signals else None
@@ -271,11 +221,11 @@ class Enricher:
         """
         yield from pipelined(batches, lambda batch: self.prepare(batch, options), self.finish)
 
-    def _plan(self, interaction: Interaction) -> _Plan:
+    def _plan(self, interaction: Interaction) -> Plan:
         parts = parts_of(interaction)
         text = " ".join(p.text for p in parts)
         language = self.language.detect(text, interaction.language)
-        return _Plan(interaction, language, [PartAnalysis(p) for p in parts])
+        return Plan(interaction, language, [PartAnalysis(p) for p in parts])
 
     def analyze(
         self, parts: Sequence[PartAnalysis], signals: frozenset[SignalKind], *, one_by_one: bool = False
@@ -292,43 +242,16 @@ class Enricher:
         one_by_one: bool = False,
         ahead: dict[str, np.ndarray] | None = None,
     ) -> None:
-        """One encoder pass per unique text, and the sentiment head, in place.
-
-        ``one_by_one`` (replay: the request pins model versions) runs every text through the encoder and the
-        sentiment head alone, so its floats do not depend on what else is in the batch (a batched matrix
-        product rounds differently), at the price of the encoder's batch-of-one speed. Texts in ``ahead``
-        (``encode_ahead``) are not encoded again.
-        """
-        if not parts or not signals & ENCODER_SIGNALS:
-            return
-        texts: dict[str, int] = {}
-        part_rows: list[int | None] = []
-        for pa in parts:
-            pa.sentence_rows = [texts.setdefault(s, len(texts)) for _, s in pa.sentences]
-            whole = pa.part.text.strip()
-            if len(pa.sentences) <= 1 or len(whole) <= self.config.max_part_chars:
-                part_rows.append(texts.setdefault(whole, len(texts)))
-            else:
-                part_rows.append(None)
-        if one_by_one:
-            embeddings = np.vstack([self.encoder.encode([t]) for t in texts])
-            proba = np.vstack([self.sentiment.predict_proba(row[None, :]) for row in embeddings])
-        else:
-            if ahead:  # encode only what encode_ahead did not
-                missing = [t for t in texts if t not in ahead]
-                fresh = dict(zip(missing, self.encoder.encode(missing), strict=True)) if missing else {}
-                embeddings = np.vstack([ahead[t] if t in ahead else fresh[t] for t in texts])
-            else:  # in-process and batch enrichment: one pass, no copy
-                embeddings = self.encoder.encode(list(texts))
-            proba = self.sentiment.predict_proba(embeddings)
-        for pa, row in zip(parts, part_rows, strict=True):
-            pa.sentence_proba = [proba[r] for r in pa.sentence_rows]
-            if row is not None:
-                pa.embedding = embeddings[row]
-                pa.sentiment_proba = proba[row]
-            else:
-                pa.embedding = _normalise(embeddings[pa.sentence_rows].mean(axis=0))
-                pa.sentiment_proba = self.sentiment.predict_proba(pa.embedding[None, :])[0]
+        """``encode_parts`` with this enricher's encoder, sentiment head and ``max_part_chars``."""
+        encode_parts(
+            parts,
+            signals,
+            encoder=self.encoder,
+            sentiment=self.sentiment,
+            max_part_chars=self.config.max_part_chars,
+            one_by_one=one_by_one,
+            ahead=ahead,
+        )
 
     def _parse(self, parts: Sequence[PartAnalysis], *, with_entities: bool, with_aspects: bool = False) -> None:
         self._send_parse(parts, with_entities=with_entities, with_aspects=with_aspects)()
@@ -360,7 +283,7 @@ class Enricher:
     # --- roll-ups ------------------------------------------------------------------------------
 
     def _assemble(
-        self, plan: _Plan, options: EnrichOptions, intent: IntentStage | None, topics: TopicStage | None
+        self, plan: Plan, options: EnrichOptions, intent: IntentStage | None, topics: TopicStage | None
     ) -> EnrichedInteraction:
         interaction, parts = plan.interaction, plan.parts
         warnings: list[str] = []
@@ -436,13 +359,8 @@ class Enricher:
         return pa.aspects
 
     def turn_signals(self, pa: PartAnalysis, options: EnrichOptions, intent: IntentStage | None) -> TurnSignals:
-        sentiment = None
-        if SignalKind.SENTIMENT in options.signals and pa.sentiment_proba is not None:
-            sentiment = self.sentiment.from_proba(pa.sentiment_proba)
-        turn_intent = None
-        if intent is not None and pa.part.role == SpeakerRole.CUSTOMER and pa.embedding is not None:
-            turn_intent = intent.predict(pa.embedding[None, :], options.intent_top_k)[0]
-        return TurnSignals(pa.part.index, pa.part.role, pa.part.speaker_id, sentiment, turn_intent)
+        """``rollup.turn_signals`` with this enricher's sentiment head."""
+        return rollup.turn_signals(pa, options, intent, sentiment=self.sentiment)
 
     def summarize(
         self,
@@ -453,59 +371,8 @@ class Enricher:
         *,
         transcript: bool,
     ) -> ConversationSummary:
-        """Roll parts up: customer sentiment, per-role sentiment, trend, document intent and topics."""
-        signals = options.signals
-        customer = [pa for pa in parts if pa.part.role == SpeakerRole.CUSTOMER and pa.embedding is not None]
-        roles: tuple[RoleSentiment, ...] = ()
-        trend: SentimentTrend | None = None
-        if SignalKind.SENTIMENT in signals and transcript:
-            roles = self._role_sentiments(parts)
-            trend = self._trend(customer)
-        doc_intent: Intent | None = None
-        topics: tuple[TopicAssignment, ...] = ()
-        embeddings = [pa.embedding for pa in customer if pa.embedding is not None]
-        weights = [pa.weight for pa in customer if pa.embedding is not None]
-        if intent is not None:
-            doc_intent = intent.document(embeddings, weights, options.intent_top_k)
-        if topics_stage is not None:
-            topics = topics_stage.document_topics(embeddings, weights, options.topics_top_k)
-        customer_sentiment = self._document_sentiment(customer) if SignalKind.SENTIMENT in signals else None
-        return ConversationSummary(len(parts), customer_sentiment, roles, trend, doc_intent, topics)
-
-    def _document_sentiment(self, customer: Sequence[PartAnalysis]) -> Sentiment | None:
-        """Parts pooled by words; their sentences only decide whether the document is mixed."""
-        return self._pool_parts(customer, evidence=[p for pa in customer for p in pa.sentence_proba])
-
-    def _role_sentiments(self, parts: Sequence[PartAnalysis]) -> tuple[RoleSentiment, ...]:
-        out = []
-        for role in SpeakerRole:
-            mine = [pa for pa in parts if pa.part.role == role and pa.sentiment_proba is not None]
-            pooled = self._pool_parts(mine)
-            if pooled is not None:
-                out.append(RoleSentiment(role, len(mine), pooled))
-        return tuple(out)
-
-    def _trend(self, customer: Sequence[PartAnalysis]) -> SentimentTrend | None:
-        scored = [pa for pa in customer if pa.sentiment_proba is not None]
-        if len(scored) < 2:
-            return None
-        w = self.sentiment.window_size(len(scored))
-        opening, closing = self._pool_parts(scored[:w]), self._pool_parts(scored[-w:])
-        if opening is None or closing is None:
-            return None
-        return SentimentTrend(opening, closing, closing.score - opening.score)
-
-    def _pool_parts(
-        self, parts: Sequence[PartAnalysis], *, evidence: Sequence[np.ndarray] | None = None
-    ) -> Sentiment | None:
-        """Word-weighted pooled sentiment of whole parts (turns, bodies, answers)."""
-        probas: list[np.ndarray] = []
-        weights: list[float] = []
-        for pa in parts:
-            if pa.sentiment_proba is not None:
-                probas.append(pa.sentiment_proba)
-                weights.append(pa.weight)
-        return self.sentiment.pool(probas, weights, evidence=evidence)
+        """``rollup.summarize`` with this enricher's sentiment head: customer, role, trend, intent, topics."""
+        return rollup.summarize(parts, options, intent, topics_stage, sentiment=self.sentiment, transcript=transcript)
 
     def _models_used(
         self, options: EnrichOptions, intent: IntentStage | None, topics: TopicStage | None, *, encoded: bool
@@ -531,51 +398,3 @@ class Enricher:
         if self._aspects is not None:
             refs.append(self._aspects.model)
         return refs
-
-
-def pinned_models(enricher: Enricher, pins: Sequence[str], *, prefix: str = "options") -> dict[str, str]:
-    """Check ``pins`` (model ids) against what ``enricher`` can run; returns the pinned intent/topics ids by kind.
-
-    A fixed model (spaCy, the encoder, sentiment, aspects) must be pinned at its loaded version; an
-    intent taxonomy or topic model may be any registered version. Anything else is NotFoundError naming
-    the versions there are, so a replay fails loudly instead of silently using another model.
-    """
-    chosen: dict[str, str] = {}
-    if not pins:
-        return chosen
-    registry = enricher.registry
-    fixed = {ref.id for ref in enricher.loaded_refs()}
-    fixed.update(s.id for s in registry.of_kind("aspect") if registry.is_default(s))
-    for j, pin in enumerate(pins):
-        field = f"{prefix}.pin_models[{j}]"
-        if pin in fixed:
-            continue
-        spec = registry.specs.get(pin)
-        if spec is None and registry.user_dir is not None:
-            registry.refresh()  # a user model trained after the last scan
-            spec = registry.specs.get(pin)
-        if spec is not None and spec.kind in ("intent", "topics"):
-            if chosen.get(spec.kind, pin) != pin:
-                raise InvalidInputError.single(field, f"pins {pin} and {chosen[spec.kind]}; pin one {spec.kind} model")
-            chosen[spec.kind] = pin
-            continue
-        known = sorted(fixed | {s.id for s in registry.of_kind("intent")} | {s.id for s in registry.of_kind("topics")})
-        name = pin.rsplit(".", 1)[0]
-        raise NotFoundError("model version", pin, [i for i in known if i.rsplit(".", 1)[0] == name] or known, field)
-    return chosen
-
-
-def _pinned_name(pins: dict[str, str], kind: str, named: str | None, field: str) -> str | None:
-    """The model name to resolve for ``kind``: the pinned id when there is one (it must agree with ``named``)."""
-    pin = pins.get(kind)
-    if pin is None:
-        return named
-    if named and named != pin and not pin.startswith(f"{kind}.{named}."):
-        raise InvalidInputError.single(
-            field, f"is {named!r}, but options.pin_models pins {pin}; send the pinned name or drop one of them"
-        )
-    return pin
-
-
-def _normalise(v: np.ndarray) -> np.ndarray:
-    return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)

@@ -1,6 +1,6 @@
 """Language identification: flag text the English-only models do not cover.
 
-Rule (documented in the README): a caller-declared language wins; otherwise
+Rule (documented in docs/signals.md): a caller-declared language wins; otherwise
 py3langid decides, but only when it is sure (text with at least ``min_chars``
 letters and probability >= ``min_confidence``) or when most letters are in a
 non-Latin script. Short or ambiguous text ("hi", "ok") is assumed English,

@@ -3,8 +3,8 @@
 Sentence and part (turn, body, answer, post) sentiment come straight from the
 head. Larger units (a document, a speaker role, the opening of a call) are means
 of their parts' probabilities weighted by word count: a part is scored from its
-whole-text embedding, which reads context that averaging its sentences loses
-(measured on GoEmotions dev: 0.69 vs 0.66 accuracy). A document whose
+whole-text embedding, which reads the context across its sentences that
+averaging their scores loses. A document whose
 sentences clearly disagree is labelled ``mixed``.
 """
 

@@ -19,7 +19,8 @@ from pipelines.enrichment.domain import (
     Turn,
     TurnUpdate,
 )
-from pipelines.enrichment.enricher import Enricher, PartAnalysis
+from pipelines.enrichment.enricher import Enricher
+from pipelines.enrichment.prepared import PartAnalysis
 from pipelines.enrichment.segment import Part
 
 

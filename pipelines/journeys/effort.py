@@ -10,6 +10,10 @@ The detector is a small English lexicon, kept transparent on purpose: a turn is 
 when it opens with a refusal or a correction ("no", "nope", "not ...", "that's not",
 "wrong", "I said", "actually") or asks for another try ("try again", "something else",
 "not what I asked", "instead"). Only turns that follow an agent turn count.
+
+A "no" that closes a conversation is not a correction: polite closings ("No problem", "No worries",
+"Not bad at all", "No thanks, that's all") never count, and neither does any "no..." answering an
+agent's "Anything else?" (a customer declining more help is done, not correcting).
 """
 
 from __future__ import annotations
@@ -48,6 +52,25 @@ _CORRECTION = re.compile(
 )
 
 
+# Openers that say "no" without rejecting anything: closings, thanks, reassurance.
+_CLOSING = re.compile(
+    r"^\W*(?:"
+    r"no (?:problem|prob|worries|worry|rush|need|bother)\b"
+    r"|not (?:a problem|an issue|bad|too bad)\b"
+    r"|not at all\W*$"
+    r"|no,? (?:thanks?|thank you|ty)\b"
+    r"|(?:no|nope|nah),? (?:that'?s|that is|it'?s|i'?m|i am|we'?re|nothing)"
+    r" ?(?:all|everything|it|fine|good|great|perfect|ok(?:ay)?|all set|set|else|more)\b"
+    r")",
+    re.IGNORECASE,
+)
+# An agent offering more help: a "no" after it declines the offer.
+_OFFER = re.compile(
+    r"\b(?:anything|something) (?:else|more)\b|\bis that (?:all|everything)\b|\b(?:help|assist) you with\b",
+    re.IGNORECASE,
+)
+
+
 _INABILITY = re.compile(
     r"\b(sorry|unfortunately)\b.*"
     r"\b(can'?t|cannot|unable|couldn'?t|not (able|available|possible|find)|no (results|availability))"
@@ -66,17 +89,26 @@ def agent_failures(turns: Sequence[tuple[SpeakerRole, str]]) -> int:
     return sum(role in (SpeakerRole.AGENT, SpeakerRole.BOT) and is_inability(text) for role, text in turns)
 
 
-def is_correction(text: str) -> bool:
-    """Whether one customer turn rejects or corrects what came before it."""
+def is_correction(text: str, *, after: str = "") -> bool:
+    """Whether one customer turn rejects or corrects what came before it.
+
+    Args:
+        after: the agent turn it answers; a "no" to an offer of more help is not a correction.
+    """
+    if _CLOSING.search(text):
+        return False
+    if after and _OFFER.search(after) and not re.search("|".join(_ANYWHERE), text, re.IGNORECASE):
+        return False
     return bool(_CORRECTION.search(text))
 
 
 def corrections(turns: Sequence[tuple[SpeakerRole, str]]) -> int:
     """Customer turns that follow an agent (or bot) turn and reject or correct it."""
     count = 0
-    previous = SpeakerRole.UNSPECIFIED
+    previous, previous_text = SpeakerRole.UNSPECIFIED, ""
     for role, text in turns:
-        if role == SpeakerRole.CUSTOMER and previous in (SpeakerRole.AGENT, SpeakerRole.BOT) and is_correction(text):
+        agent_before = previous in (SpeakerRole.AGENT, SpeakerRole.BOT)
+        if role == SpeakerRole.CUSTOMER and agent_before and is_correction(text, after=previous_text):
             count += 1
-        previous = role
+        previous, previous_text = role, text
     return count

@@ -49,6 +49,7 @@ from pipelines.journeys.domain import (
 from pipelines.journeys.effort import agent_failures, corrections
 from pipelines.journeys.friction import FrictionConfig, FrictionReport, analyze_friction
 from pipelines.journeys.pii import Redactor
+from pipelines.journeys.rows import to_ms
 from pipelines.journeys.scoring import (
     ScoreState,
     ScoringConfig,
@@ -60,7 +61,7 @@ from pipelines.journeys.scoring import (
     state_of,
     state_usable,
 )
-from pipelines.journeys.store import JourneyStore, to_ms
+from pipelines.journeys.store import JourneyStore
 from pipelines.topics.trends import TopicEvent, emerging
 
 # Everything but entities: entities are not stored (they would carry raw names and numbers).

@@ -11,6 +11,9 @@ connection stores every touchpoint exactly once (the id is the primary key; an i
 stored is reported as a duplicate and left as it was).
 
 Times are stored as integer epoch milliseconds (UTC): portable, indexable, ordered.
+
+Beside it: the schema in ``tables.py``, rows <-> domain objects in ``rows.py``, the engine (URL checks,
+SQLite pragmas) in ``database.py``.
 """
 
 from __future__ import annotations
@@ -18,10 +21,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -30,100 +32,18 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from models.errors import StorageUnavailableError
-from pipelines.enrichment.domain import Channel, ContentPart, SpeakerRole
-from pipelines.journeys.domain import (
-    Alert,
-    AlertRule,
-    NewAlert,
-    Outcome,
-    RedactedPart,
-    Redaction,
-    StoredTouchpoint,
-    TouchpointAttributes,
-    TouchpointSignals,
-)
+from pipelines.journeys.database import make_engine
+from pipelines.journeys.domain import Alert, AlertRule, NewAlert, StoredTouchpoint
+from pipelines.journeys.rows import alert_of, from_ms, row_of, to_ms, touchpoint_of
 from pipelines.journeys.scoring import ScoreState
+from pipelines.journeys.tables import MIGRATIONS_DIR, alerts, customer_scores, touchpoints
 
 log = logging.getLogger(__name__)
 
-metadata = sa.MetaData()
-
-touchpoints = sa.Table(
-    "touchpoints",
-    metadata,
-    sa.Column("id", sa.String(256), primary_key=True),
-    sa.Column("customer_id", sa.String(256), nullable=False),
-    sa.Column("journey_id", sa.String(256), nullable=False, server_default=""),
-    sa.Column("channel", sa.String(32), nullable=False),
-    sa.Column("occurred_ms", sa.BigInteger, nullable=False),
-    sa.Column("recorded_ms", sa.BigInteger, nullable=False),
-    sa.Column("stage", sa.String(256), nullable=False, server_default=""),
-    sa.Column("outcome", sa.String(32), nullable=False, server_default="unspecified"),
-    sa.Column("sentiment", sa.Float, nullable=True),
-    sa.Column("sentiment_shift", sa.Float, nullable=True),
-    sa.Column("intent", sa.String(256), nullable=False, server_default=""),
-    sa.Column("rating", sa.Float, nullable=True),
-    sa.Column("hold_seconds", sa.Float, nullable=True),
-    sa.Column("handle_seconds", sa.Float, nullable=True),
-    # JSON text: the rest of the signals, attributes and redacted content (read back whole, never queried).
-    sa.Column("signals_json", sa.Text, nullable=False, server_default="{}"),
-    sa.Column("attributes_json", sa.Text, nullable=False, server_default="{}"),
-    sa.Column("content_json", sa.Text, nullable=False, server_default="{}"),
-)
-sa.Index("ix_touchpoints_customer_time", touchpoints.c.customer_id, touchpoints.c.occurred_ms)
-sa.Index("ix_touchpoints_time", touchpoints.c.occurred_ms)
-
-alerts = sa.Table(
-    "alerts",
-    metadata,
-    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
-    sa.Column("rule", sa.String(64), nullable=False),
-    sa.Column("customer_id", sa.String(256), nullable=False),
-    sa.Column("journey_id", sa.String(256), nullable=False, server_default=""),
-    sa.Column("occurred_ms", sa.BigInteger, nullable=False),
-    sa.Column("raised_ms", sa.BigInteger, nullable=False),
-    sa.Column("message", sa.Text, nullable=False),
-    sa.Column("touchpoint_ids_json", sa.Text, nullable=False, server_default="[]"),
-    sa.Column("details_json", sa.Text, nullable=False, server_default="{}"),
-)
-sa.Index("ix_alerts_customer", alerts.c.customer_id, alerts.c.id)
-
-# Each customer's last score and the running state behind it (pipelines/journeys/scoring.py, ScoreState):
-# a batch in time order folds its contacts into the state instead of re-reading the history.
-customer_scores = sa.Table(
-    "customer_scores",
-    metadata,
-    sa.Column("customer_id", sa.String(256), primary_key=True),
-    sa.Column("score", sa.Float, nullable=False),
-    sa.Column("updated_ms", sa.BigInteger, nullable=False),
-    sa.Column("ref_ms", sa.BigInteger, nullable=True),
-    sa.Column("num", sa.Float, nullable=True),
-    sa.Column("den", sa.Float, nullable=True),
-    sa.Column("last_ms", sa.BigInteger, nullable=True),
-    sa.Column("config_key", sa.String(32), nullable=True),
-)
-
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Any 64-bit number, the same in every replica: serialises their migrations on PostgreSQL.
 _MIGRATION_LOCK = 0x6A6D_6A6F_7572_6E79
 
 T = TypeVar("T")
-
-
-def to_ms(moment: datetime) -> int:
-    """Epoch milliseconds of an aware datetime (naive ones are taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return round(moment.timestamp() * 1000)
-
-
-def from_ms(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
-
-
-def default_url(data_dir: Path) -> str:
-    """The embedded default: a SQLite file ``<data_dir>/journeys.db``."""
-    return f"sqlite:///{(data_dir / 'journeys.db').as_posix()}"
 
 
 @dataclass(frozen=True)
@@ -148,24 +68,7 @@ class JourneyStore:
         Raises StorageUnavailableError naming the URL (without its password) when the database cannot be
         reached, and ValueError for a URL SQLAlchemy cannot parse.
         """
-        try:
-            parsed = sa.engine.make_url(url)
-        except sa.exc.ArgumentError as exc:
-            raise ValueError(
-                f"journeys.url {url!r} is not a database URL; use sqlite:///path/to/journeys.db or "
-                "postgresql+psycopg://user:password@host:5432/dbname"
-            ) from exc
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
-        if parsed.get_backend_name() == "sqlite":
-            database = parsed.database or ""
-            if database and database != ":memory:":
-                with suppress(OSError):  # a folder that cannot be made fails at connect: StorageUnavailableError
-                    Path(database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        engine = sa.create_engine(parsed, **kwargs)
-        if parsed.get_backend_name() == "sqlite":
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
-        store = cls(engine)
+        store = cls(make_engine(url))
         if migrate:
             store.migrate()
         return store
@@ -214,7 +117,7 @@ class JourneyStore:
         now_ms = to_ms(now or datetime.now(UTC))
         with self._guard(), self.engine.begin() as conn:
             stored: set[str] = set()
-            rows = sorted((_row_of(item) for item in items), key=lambda r: r["id"])  # one lock order: no deadlocks
+            rows = sorted((row_of(item) for item in items), key=lambda r: r["id"])  # one lock order: no deadlocks
             for chunk in _chunks(rows, 500):
                 stmt = self._insert_ignore(touchpoints).returning(touchpoints.c.id)
                 stored.update(r[0] for r in conn.execute(stmt, chunk))
@@ -247,7 +150,7 @@ class JourneyStore:
                 "details_json": json.dumps(dict(alert.details), sort_keys=True),
             }
             alert_id = conn.execute(alerts.insert().returning(alerts.c.id), row).scalar_one()
-            out.append(_alert_of({**row, "id": alert_id}))
+            out.append(alert_of({**row, "id": alert_id}))
         return out
 
     def _upsert_scores(self, conn: Connection, scores: Mapping[str, tuple[float, ScoreState]], now_ms: int) -> None:
@@ -333,7 +236,7 @@ class JourneyStore:
                     query = query.order_by(touchpoints.c.customer_id, touchpoints.c.occurred_ms, touchpoints.c.id)
                     rows = list(c.execute(query).mappings())
                 for row in rows:
-                    out[row["customer_id"]].append(_touchpoint_of(row))
+                    out[row["customer_id"]].append(touchpoint_of(row))
         if limit is not None:
             out = {k: v[-limit:] for k, v in out.items()}
         return out
@@ -394,7 +297,7 @@ class JourneyStore:
             query = query.where(alerts.c.occurred_ms < to_ms(end))
         query = query.order_by(alerts.c.id).limit(limit)
         with self._guard(), self.engine.connect() as conn:
-            return [_alert_of(dict(r)) for r in conn.execute(query).mappings()]
+            return [alert_of(dict(r)) for r in conn.execute(query).mappings()]
 
     def latest_alert_id(self) -> int:
         """The id of the newest alert (0 when there is none): where a watch "from now" starts."""
@@ -429,131 +332,6 @@ class JourneyStore:
             ) from exc
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    # WAL: readers never block the writer; NORMAL sync is durable across application crashes.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
 def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-# --- rows <-> domain -------------------------------------------------------------------------------
-
-
-def _row_of(item: StoredTouchpoint) -> dict[str, Any]:
-    s, a = item.signals, item.attributes
-    signals = {
-        "sentiment_label": s.sentiment_label,
-        "sentiment_low": s.sentiment_low,
-        "intent_taxonomy": s.intent_taxonomy,
-        "intent_confidence": s.intent_confidence,
-        "topics": list(s.topics),
-        "customer_turns": s.customer_turns,
-        "corrections": s.corrections,
-        "agent_turns": s.agent_turns,
-        "agent_failures": s.agent_failures,
-        "models": list(s.models),
-    }
-    attributes = {
-        "ivr_path": list(a.ivr_path),
-        "page": a.page,
-        "rating": a.rating,
-        "rating_min": a.rating_min,
-        "rating_max": a.rating_max,
-        "extra": dict(a.extra),
-    }
-    content: dict[str, Any] = {}
-    if item.parts:
-        content = {
-            "parts": [[p.part.value, p.index, p.role.value, p.text] for p in item.parts],
-            "redactions": [[r.kind, r.placeholder, r.part.value, r.index, r.start, r.end] for r in item.redactions],
-        }
-    return {
-        "id": item.id,
-        "customer_id": item.customer_id,
-        "journey_id": item.journey_id,
-        "channel": item.channel.value,
-        "occurred_ms": to_ms(item.occurred_at),
-        "recorded_ms": to_ms(item.recorded_at),
-        "stage": item.stage,
-        "outcome": item.outcome.value,
-        "sentiment": s.sentiment,
-        "sentiment_shift": s.sentiment_shift,
-        "intent": s.intent,
-        "rating": s.rating,
-        "hold_seconds": a.hold_seconds,
-        "handle_seconds": a.handle_seconds,
-        "signals_json": json.dumps(signals, sort_keys=True),
-        "attributes_json": json.dumps(attributes, sort_keys=True),
-        "content_json": json.dumps(content, sort_keys=True, ensure_ascii=False) if content else "{}",
-    }
-
-
-def _touchpoint_of(row: Any) -> StoredTouchpoint:
-    signals = json.loads(row["signals_json"])
-    attributes = json.loads(row["attributes_json"])
-    content = json.loads(row["content_json"])
-    return StoredTouchpoint(
-        id=row["id"],
-        customer_id=row["customer_id"],
-        journey_id=row["journey_id"],
-        channel=Channel(row["channel"]),
-        occurred_at=from_ms(row["occurred_ms"]),
-        recorded_at=from_ms(row["recorded_ms"]),
-        stage=row["stage"],
-        outcome=Outcome(row["outcome"]),
-        attributes=TouchpointAttributes(
-            ivr_path=tuple(attributes.get("ivr_path", ())),
-            page=attributes.get("page", ""),
-            hold_seconds=row["hold_seconds"],
-            handle_seconds=row["handle_seconds"],
-            rating=attributes.get("rating"),
-            rating_min=attributes.get("rating_min"),
-            rating_max=attributes.get("rating_max"),
-            extra=attributes.get("extra", {}),
-        ),
-        signals=TouchpointSignals(
-            sentiment=row["sentiment"],
-            sentiment_label=signals.get("sentiment_label", ""),
-            sentiment_shift=row["sentiment_shift"],
-            sentiment_low=signals.get("sentiment_low"),
-            intent=row["intent"],
-            intent_taxonomy=signals.get("intent_taxonomy", ""),
-            intent_confidence=signals.get("intent_confidence", 0.0),
-            topics=tuple(signals.get("topics", ())),
-            rating=row["rating"],
-            customer_turns=signals.get("customer_turns", 0),
-            corrections=signals.get("corrections", 0),
-            agent_turns=signals.get("agent_turns", 0),
-            agent_failures=signals.get("agent_failures", 0),
-            models=tuple(signals.get("models", ())),
-        ),
-        parts=tuple(
-            RedactedPart(ContentPart(part), index, text, SpeakerRole(role))
-            for part, index, role, text in content.get("parts", ())
-        ),
-        redactions=tuple(
-            Redaction(kind, placeholder, ContentPart(part), index, start, end)
-            for kind, placeholder, part, index, start, end in content.get("redactions", ())
-        ),
-    )
-
-
-def _alert_of(row: dict[str, Any]) -> Alert:
-    return Alert(
-        id=int(row["id"]),
-        rule=AlertRule(row["rule"]),
-        customer_id=row["customer_id"],
-        journey_id=row["journey_id"],
-        occurred_at=from_ms(row["occurred_ms"]),
-        raised_at=from_ms(row["raised_ms"]),
-        message=row["message"],
-        touchpoint_ids=tuple(json.loads(row["touchpoint_ids_json"])),
-        details=json.loads(row["details_json"]),
-    )

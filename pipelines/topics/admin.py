@@ -13,7 +13,8 @@ from typing import Any
 from models.errors import InvalidInputError, NotFoundError
 from models.registry import USER, ModelRegistry, ModelSpec
 from models.topic_model import TopicModel
-from models.training.topic_fit import merge_topics, rename_topic, write_topic_card
+from models.training.topics.cards import write_topic_card
+from models.training.topics.edits import merge_topics, rename_topic
 
 
 def topic_model(registry: ModelRegistry, name: str | None, *, field: str = "model") -> tuple[ModelSpec, TopicModel]:

@@ -13,7 +13,7 @@ on a name that already has versions is a refit: topics that still exist keep the
 reads interactions (one JSON object per line, the gRPC contract's ``Interaction`` in its JSON form,
 each with ``occurred_at``), enriches them and prints what ``TopicsService.GetTopicTrends`` returns. Texts are
 read as ``journeymine eval`` reads them (JSONL, CSV, TSV); their embeddings come from the shared
-encoder and are cached under ``<data_dir>/cache``. The recipe is ``models/training/topic_fit.py``.
+encoder and are cached under ``<data_dir>/cache``. The recipe is ``models/training/topics/fit.py``.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def _report(registry: Any, spec: Any, model: Any, lines: list[str]) -> None:
 def _cmd_fit(args: argparse.Namespace, settings: Settings) -> int:
     from eval.data import DatasetError
     from models.errors import JourneymineError
-    from models.training.topic_fit import TopicFitConfig, fit_topic_model
+    from models.training.topics.fit import TopicFitConfig, fit_topic_model
     from pipelines.topics.admin import latest_user_topic_model
 
     began = time.perf_counter()
@@ -159,7 +159,8 @@ def _cmd_fit(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_update(args: argparse.Namespace, settings: Settings) -> int:
     from eval.data import DatasetError
     from models.errors import JourneymineError
-    from models.training.topic_fit import TopicFitConfig, partial_update
+    from models.training.topics.edits import partial_update
+    from models.training.topics.fit import TopicFitConfig
     from pipelines.topics.admin import latest_user_topic_model
 
     registry = user_registry(settings)

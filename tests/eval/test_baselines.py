@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eval.baselines import IN_SCOPE_ABSTAIN_RATE, LogRegBaseline, VaderBaseline, vader_label
+from eval.baselines import IN_SCOPE_ABSTAIN_RATE, SEED, LogRegBaseline, VaderBaseline, _holdout, vader_label
 
 
 @pytest.mark.parametrize(
@@ -34,22 +34,37 @@ def test_vader_baseline_on_clear_texts_has_no_probabilities():
     assert preds.proba is None
 
 
-def _blobs(rng, centres, n):
-    x = np.vstack([c + 0.05 * rng.normal(size=(n, c.size)) for c in centres])
+def _blobs(rng, centres, n, noise=0.05):
+    x = np.vstack([c + noise * rng.normal(size=(n, c.size)) for c in centres])
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
 def test_logreg_without_oos_rows_lets_five_percent_of_held_out_rows_abstain():
     rng = np.random.default_rng(0)
     centres = np.eye(8)[:4]
-    x = _blobs(rng, centres, 50)
-    labels = [lab for lab in "abcd" for _ in range(50)]
-    model = LogRegBaseline(x, labels, encode=lambda texts: _blobs(rng, centres[[0]], len(texts)))
+    # Overlapping blobs, so top probabilities spread out and the 5% cutoff is not pinned near 1.
+    x = _blobs(rng, centres, 500, noise=0.35).astype(np.float32)
+    labels = [lab for lab in "abcd" for _ in range(500)]
+    fresh = _blobs(rng, centres, 1000, noise=0.35).astype(np.float32)  # new in-scope rows, same distribution
+    _, cal_idx = _holdout(np.asarray(labels, dtype=object), SEED)  # the rows the threshold was calibrated on
+    pool = np.vstack([x[cal_idx], fresh])
+    model = LogRegBaseline(x, labels, encode=lambda texts: pool[[int(t) for t in texts]])
     assert model.threshold_rule.startswith(f"at most {IN_SCOPE_ABSTAIN_RATE:.0%}")
     assert 0 < model.threshold < 1
-    preds = model.predict(["x"] * 10)
+
+    # On the held-out calibration rows the rule is exact: the cutoff is the (floor(5% * n) + 1)-th smallest top
+    # probability, so floor(5% * n) rows (10 of 200, i.e. 5.0%) fall strictly below it.
+    held_out = model.predict([str(i) for i in range(len(cal_idx))])
+    assert len(cal_idx) == 200
+    assert sum(label == "out_of_scope" for label in held_out.labels) == 10
+
+    # On fresh rows the rate is only ~5%: the share of the distribution below the 11th smallest of 200 draws is
+    # Beta(11, 190) (mean 5.5%, 99% interval 2.2%-10.4%), and 4000 rows add ~0.4% binomial noise. (This seed: 7.7%.)
+    preds = model.predict([str(i) for i in range(len(cal_idx), len(pool))])
+    rate = np.mean(np.asarray(preds.labels) == "out_of_scope")
+    assert 0.02 <= rate <= 0.11, rate
     assert preds.classes == ("a", "b", "c", "d")
-    assert set(preds.labels) <= {"a", "out_of_scope"}
+    assert set(preds.labels) <= {"a", "b", "c", "d", "out_of_scope"}
     assert np.allclose(preds.oos_score, 1 - preds.proba.max(axis=1))
 
 

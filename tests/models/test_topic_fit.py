@@ -6,14 +6,9 @@ import numpy as np
 import pytest
 
 from models.errors import InvalidInputError
-from models.training.topic_fit import (
-    TopicFitConfig,
-    auto_n_topics,
-    cluster,
-    dedupe_keywords,
-    fit_topic_model,
-    unique_labels,
-)
+from models.training.topics.cluster import cluster
+from models.training.topics.fit import TopicFitConfig, auto_n_topics, fit_topic_model
+from models.training.topics.keywords import dedupe_keywords, unique_labels
 
 DIM = 32
 THEMES = {
@@ -56,7 +51,7 @@ def test_ward_clusters_have_no_random_step() -> None:
 
 
 def test_large_corpora_cluster_a_hash_sample_and_assign_the_rest() -> None:
-    from models.training.topic_fit import hash_sample
+    from models.training.topics.cluster import hash_sample
 
     texts, x, gold = corpus(per_theme=60)
     sample = hash_sample(texts, 100)
@@ -151,7 +146,7 @@ def test_bad_input_is_a_clear_error() -> None:
 
 
 def test_rename_and_merge_persist_through_a_refit() -> None:
-    from models.training.topic_fit import merge_topics, rename_topic
+    from models.training.topics.edits import merge_topics, rename_topic
 
     texts, x, _ = corpus()
     first = fit_topic_model(texts, x, name="topics.test", version="v1", config=TopicFitConfig(n_topics=4))
@@ -186,7 +181,7 @@ def test_rename_and_merge_persist_through_a_refit() -> None:
 
 
 def test_partial_update_adds_a_new_theme_and_leaves_existing_topics_alone() -> None:
-    from models.training.topic_fit import partial_update
+    from models.training.topics.edits import partial_update
 
     texts, x, _ = corpus()
     first = fit_topic_model(texts, x, name="topics.test", version="v1", config=TopicFitConfig(n_topics=4))

@@ -12,6 +12,8 @@ import pytest
 from models.heads import softmax
 from models.training.datasets import LabelledSet, stratified_holdout
 from models.training.embeddings import CachedEmbedder, cache_key
+from models.training.heads.data import cap_per_label
+from models.training.heads.fit import fit_calibrated
 from models.training.metrics import (
     expected_calibration_error,
     fit_temperature,
@@ -20,8 +22,8 @@ from models.training.metrics import (
     predict_with_threshold,
     threshold_for_abstention,
 )
-from models.training.topic_fit import unique_labels
-from models.training.train_heads import cap_per_label, fit_calibrated, parse_only
+from models.training.topics.keywords import unique_labels
+from models.training.train_heads import parse_only
 
 
 def test_ece_is_zero_when_confidence_matches_accuracy() -> None:

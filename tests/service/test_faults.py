@@ -88,7 +88,7 @@ def test_serve_with_a_corrupt_artifact_exits_1_with_one_line_naming_the_file(tmp
     env = {**os.environ, "JOURNEYMINE_MODELS__ARTIFACTS_DIR": str(artifacts), "JOURNEYMINE_DATA_DIR": str(tmp_path)}
     env.pop("JOURNEYMINE_CONFIG", None)
     done = subprocess.run(
-        [sys.executable, "-m", "service.cli.main", "serve", "--port", "0"],
+        [sys.executable, "-m", "service.cli", "serve", "--port", "0"],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -1,6 +1,6 @@
 """Alembic environment: runs on the connection ``JourneyStore.migrate`` hands in (never a URL from a file).
 
-A new revision: change the tables in ``pipelines/journeys/store.py``, then
+A new revision: change the tables in ``pipelines/journeys/tables.py``, then
 ``.venv/bin/alembic -c pipelines/journeys/migrations/alembic.ini revision --autogenerate -m "what changed"``
 against a scratch SQLite file, and review the generated script.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-from pipelines.journeys.store import metadata
+from pipelines.journeys.tables import metadata
 
 config = context.config
 connection = config.attributes.get("connection")

@@ -28,10 +28,46 @@ def test_corrections_are_found(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["Yes, that's it.", "Thank you for your help.", "I'd like to book a table for two.", "Not bad at all"[4:]],
+    ["Yes, that's it.", "Thank you for your help.", "I'd like to book a table for two.", "Not bad at all"],
 )
 def test_plain_turns_are_not_corrections(text):
     assert not is_correction(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No problem.",
+        "No worries!",
+        "Not bad at all",
+        "Not at all.",
+        "No thanks, that's all.",
+        "No, that's everything",
+        "Nope, that's it",
+        "No, I'm good, thanks",
+        "No, nothing else.",
+    ],
+)
+def test_polite_closings_are_not_corrections(text):
+    assert not is_correction(text)
+
+
+def test_a_no_to_an_offer_of_more_help_is_not_a_correction_but_a_real_one_still_counts():
+    offer = "Is there anything else I can help you with?"
+    assert not is_correction("No.", after=offer)
+    assert not is_correction("No, you've been great.", after=offer)
+    assert is_correction("No, the 7 pm one.", after="Shall I book the 4 pm show?")
+    assert is_correction("No, it still doesn't work.", after=offer)  # a complaint, even after the offer
+    assert is_correction("Not at all what I wanted")
+    turns = [
+        (A, "Your refund is on its way."),
+        (C, "No worries, thanks."),
+        (A, "Anything else?"),
+        (C, "No, that's everything."),
+        (A, "Is there anything else I can do for you?"),
+        (C, "No."),
+    ]
+    assert corrections(turns) == 0
 
 
 def test_only_customer_turns_after_an_agent_turn_count():

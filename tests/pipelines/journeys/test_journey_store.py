@@ -23,7 +23,8 @@ from sqlalchemy.engine import Connection
 
 from models.errors import StorageUnavailableError
 from pipelines.enrichment.domain import Channel, ContentPart, SpeakerRole
-from pipelines.journeys import store as journey_store
+from pipelines.journeys import tables as journey_tables
+from pipelines.journeys.database import default_url
 from pipelines.journeys.domain import (
     AlertRule,
     NewAlert,
@@ -35,7 +36,7 @@ from pipelines.journeys.domain import (
     TouchpointSignals,
 )
 from pipelines.journeys.scoring import ScoreState
-from pipelines.journeys.store import JourneyStore, default_url
+from pipelines.journeys.store import JourneyStore
 from tests.pg_server import postgres_url  # noqa: F401  (session fixture, found by name)
 
 BASE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -199,7 +200,7 @@ def test_migrate_is_idempotent_and_matches_metadata(store: JourneyStore, db_url:
     finally:
         again.close()
     config = Config()
-    config.set_main_option("script_location", str(journey_store.MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(journey_tables.MIGRATIONS_DIR))
     assert ScriptDirectory.from_config(config).get_heads() == ["0001"]
     with store.engine.connect() as conn:
         names = set(sa.inspect(conn).get_table_names())
@@ -207,7 +208,7 @@ def test_migrate_is_idempotent_and_matches_metadata(store: JourneyStore, db_url:
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
         indexes = {i["name"] for i in sa.inspect(conn).get_indexes("touchpoints")}
         assert {"ix_touchpoints_customer_time", "ix_touchpoints_time"} <= indexes
-        diff = compare_metadata(MigrationContext.configure(conn), journey_store.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), journey_tables.metadata)
     assert diff == []
 
 

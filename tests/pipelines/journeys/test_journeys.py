@@ -29,10 +29,11 @@ from pipelines.enrichment.domain import (
     TurnSignals,
 )
 from pipelines.journeys.alerts import AlertConfig, evaluate
+from pipelines.journeys.database import default_url
 from pipelines.journeys.domain import AlertRule, Outcome, RecordStatus, Touchpoint, TouchpointAttributes
 from pipelines.journeys.journeys import JourneyConfig, Journeys, survey_rating
 from pipelines.journeys.pii import Redactor
-from pipelines.journeys.store import JourneyStore, default_url
+from pipelines.journeys.store import JourneyStore
 from tests.pipelines.journey_builders import T0, tp
 
 MODEL = ModelRef("sentiment", "test")

@@ -16,7 +16,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from service.cli import main as cli
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_serve_goes_not_serving_and_exits_cleanly_on_sigterm():
     env = {**os.environ, "JOURNEYMINE_SERVER__GRACE_SECONDS": "1", "JOURNEYMINE_LOG_LEVEL": "INFO"}
     env.pop("JOURNEYMINE_CONFIG", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli.main", "serve", "--port", "0"],
+        [sys.executable, "-m", "service.cli", "serve", "--port", "0"],
         cwd=REPO,
         env=env,
         stderr=subprocess.PIPE,

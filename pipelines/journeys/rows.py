@@ -1,0 +1,143 @@
+"""Rows of the journey store <-> domain objects, and the epoch-millisecond times the rows hold."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from pipelines.enrichment.domain import Channel, ContentPart, SpeakerRole
+from pipelines.journeys.domain import (
+    Alert,
+    AlertRule,
+    Outcome,
+    RedactedPart,
+    Redaction,
+    StoredTouchpoint,
+    TouchpointAttributes,
+    TouchpointSignals,
+)
+
+
+def to_ms(moment: datetime) -> int:
+    """Epoch milliseconds of an aware datetime (naive ones are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return round(moment.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def row_of(item: StoredTouchpoint) -> dict[str, Any]:
+    s, a = item.signals, item.attributes
+    signals = {
+        "sentiment_label": s.sentiment_label,
+        "sentiment_low": s.sentiment_low,
+        "intent_taxonomy": s.intent_taxonomy,
+        "intent_confidence": s.intent_confidence,
+        "topics": list(s.topics),
+        "customer_turns": s.customer_turns,
+        "corrections": s.corrections,
+        "agent_turns": s.agent_turns,
+        "agent_failures": s.agent_failures,
+        "models": list(s.models),
+    }
+    attributes = {
+        "ivr_path": list(a.ivr_path),
+        "page": a.page,
+        "rating": a.rating,
+        "rating_min": a.rating_min,
+        "rating_max": a.rating_max,
+        "extra": dict(a.extra),
+    }
+    content: dict[str, Any] = {}
+    if item.parts:
+        content = {
+            "parts": [[p.part.value, p.index, p.role.value, p.text] for p in item.parts],
+            "redactions": [[r.kind, r.placeholder, r.part.value, r.index, r.start, r.end] for r in item.redactions],
+        }
+    return {
+        "id": item.id,
+        "customer_id": item.customer_id,
+        "journey_id": item.journey_id,
+        "channel": item.channel.value,
+        "occurred_ms": to_ms(item.occurred_at),
+        "recorded_ms": to_ms(item.recorded_at),
+        "stage": item.stage,
+        "outcome": item.outcome.value,
+        "sentiment": s.sentiment,
+        "sentiment_shift": s.sentiment_shift,
+        "intent": s.intent,
+        "rating": s.rating,
+        "hold_seconds": a.hold_seconds,
+        "handle_seconds": a.handle_seconds,
+        "signals_json": json.dumps(signals, sort_keys=True),
+        "attributes_json": json.dumps(attributes, sort_keys=True),
+        "content_json": json.dumps(content, sort_keys=True, ensure_ascii=False) if content else "{}",
+    }
+
+
+def touchpoint_of(row: Any) -> StoredTouchpoint:
+    signals = json.loads(row["signals_json"])
+    attributes = json.loads(row["attributes_json"])
+    content = json.loads(row["content_json"])
+    return StoredTouchpoint(
+        id=row["id"],
+        customer_id=row["customer_id"],
+        journey_id=row["journey_id"],
+        channel=Channel(row["channel"]),
+        occurred_at=from_ms(row["occurred_ms"]),
+        recorded_at=from_ms(row["recorded_ms"]),
+        stage=row["stage"],
+        outcome=Outcome(row["outcome"]),
+        attributes=TouchpointAttributes(
+            ivr_path=tuple(attributes.get("ivr_path", ())),
+            page=attributes.get("page", ""),
+            hold_seconds=row["hold_seconds"],
+            handle_seconds=row["handle_seconds"],
+            rating=attributes.get("rating"),
+            rating_min=attributes.get("rating_min"),
+            rating_max=attributes.get("rating_max"),
+            extra=attributes.get("extra", {}),
+        ),
+        signals=TouchpointSignals(
+            sentiment=row["sentiment"],
+            sentiment_label=signals.get("sentiment_label", ""),
+            sentiment_shift=row["sentiment_shift"],
+            sentiment_low=signals.get("sentiment_low"),
+            intent=row["intent"],
+            intent_taxonomy=signals.get("intent_taxonomy", ""),
+            intent_confidence=signals.get("intent_confidence", 0.0),
+            topics=tuple(signals.get("topics", ())),
+            rating=row["rating"],
+            customer_turns=signals.get("customer_turns", 0),
+            corrections=signals.get("corrections", 0),
+            agent_turns=signals.get("agent_turns", 0),
+            agent_failures=signals.get("agent_failures", 0),
+            models=tuple(signals.get("models", ())),
+        ),
+        parts=tuple(
+            RedactedPart(ContentPart(part), index, text, SpeakerRole(role))
+            for part, index, role, text in content.get("parts", ())
+        ),
+        redactions=tuple(
+            Redaction(kind, placeholder, ContentPart(part), index, start, end)
+            for kind, placeholder, part, index, start, end in content.get("redactions", ())
+        ),
+    )
+
+
+def alert_of(row: dict[str, Any]) -> Alert:
+    return Alert(
+        id=int(row["id"]),
+        rule=AlertRule(row["rule"]),
+        customer_id=row["customer_id"],
+        journey_id=row["journey_id"],
+        occurred_at=from_ms(row["occurred_ms"]),
+        raised_at=from_ms(row["raised_ms"]),
+        message=row["message"],
+        touchpoint_ids=tuple(json.loads(row["touchpoint_ids_json"])),
+        details=json.loads(row["details_json"]),
+    )
