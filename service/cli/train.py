@@ -88,7 +88,14 @@ def _cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     from eval.data import DatasetError, load_label_map, load_rows
     from models.errors import JourneymineError
     from models.training.datasets import LabelledSet
-    from models.training.user_heads import DataSource, check_rows, file_sha256, save_user_head, train_user_head
+    from models.training.user_heads import (
+        DataSource,
+        check_rows,
+        file_sha256,
+        save_user_head,
+        single_row_labels,
+        train_user_head,
+    )
 
     began = time.perf_counter()
     registry = user_registry(settings)
@@ -99,6 +106,14 @@ def _cmd_train(args: argparse.Namespace, settings: Settings) -> int:
         rows = load_rows(args.data, text_field=args.text_field, label_field=args.label_field, label_map=label_map)
         data = LabelledSet([r.text for r in rows], [r.label for r in rows])
         check_rows(args.kind, data)
+        single = single_row_labels(data)
+        if single:
+            shown = ", ".join(single[:20]) + (f" and {len(single) - 20} more" if len(single) > 20 else "")
+            print(
+                f"journeymine train {args.kind}: warning: {len(single)} label(s) have a single row; they are trained "
+                f"on but not held out, so the held-out figures do not cover them (add examples to fix): {shown}",
+                file=sys.stderr,
+            )
         embedder = user_embedder(settings)
         source = DataSource(
             path=str(args.data),

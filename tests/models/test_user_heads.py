@@ -11,7 +11,14 @@ import pytest
 from models.errors import InvalidInputError
 from models.training.datasets import SENTIMENT_LABELS, LabelledSet
 from models.training.embeddings import CachedEmbedder
-from models.training.user_heads import DataSource, UserHead, check_rows, holdout_split, train_user_head
+from models.training.user_heads import (
+    DataSource,
+    UserHead,
+    check_rows,
+    holdout_split,
+    single_row_labels,
+    train_user_head,
+)
 from tests.pipelines.conftest import HashingEncoder
 
 WORDS = {
@@ -44,7 +51,7 @@ def train(kind: str, data: LabelledSet, tmp_path: Path) -> UserHead:
     [
         ("intent", LabelledSet([], []), "no labelled rows"),
         ("intent", LabelledSet(["a", "b"], ["x", "x"]), r"at least 2 distinct labels, found \['x'\]"),
-        ("intent", LabelledSet(["a", "b", "c"], ["x", "x", "y"]), "these have 1: y"),
+        ("intent", LabelledSet(["a", "b"], ["x", "y"]), "every label has 1 row"),
         ("intent", LabelledSet(["a", "b", "c", "d"], ["out_of_scope"] * 4), "at least 2 distinct labels"),
         ("sentiment", LabelledSet(["a", "b", "c", "d"], ["pos", "pos", "neg", "neg"]), "found neg, pos"),
     ],
@@ -52,6 +59,22 @@ def train(kind: str, data: LabelledSet, tmp_path: Path) -> UserHead:
 def test_unusable_data_is_refused_with_the_reason(kind: str, data: LabelledSet, message: str) -> None:
     with pytest.raises(InvalidInputError, match=message):
         check_rows(kind, data)
+
+
+def test_labels_with_one_row_are_trained_on_not_held_out(tmp_path: Path) -> None:
+    base = make_set(["refund", "track", "address"], 12)
+    lonely = {"cancel": "cancel cancel my order", "invoice": "invoice copy please"}
+    data = LabelledSet([*base.texts, *lonely.values()], [*base.labels, *lonely])
+    check_rows("intent", data)  # accepted: two labels or more, and some label can be held out
+    assert single_row_labels(data) == ["cancel", "invoice"]
+    train_idx, held_idx = holdout_split(data, seed=3)
+    singles = {len(data) - 2, len(data) - 1}
+    assert singles <= set(train_idx) and singles.isdisjoint(held_idx)
+    trained = train("intent", data, tmp_path)
+    assert set(trained.head.labels) == {"address", "cancel", "invoice", "refund", "track"}
+    assert trained.head.metadata["rows"] == len(data)
+    data_card = dict(trained.sections)["Data"]
+    assert "single row (2)" in data_card and "cancel, invoice" in data_card
 
 
 def test_holdout_keeps_every_label_on_both_sides() -> None:

@@ -49,7 +49,7 @@ def no_config_file(monkeypatch: pytest.MonkeyPatch) -> None:
         (SHOP, "my shop", "invalid model name 'my shop'"),
         ({}, "shop", "no labelled rows"),
         ({"only": ["a", "b"]}, "shop", "at least 2 distinct labels"),
-        ({**SHOP, "lonely": ["just one row"]}, "shop", "every label needs at least 2 rows; these have 1: lonely"),
+        ({"one": ["a"], "two": ["b"]}, "shop", "every label has 1 row"),
     ],
 )
 def test_bad_input_exits_2_with_the_reason_before_loading_the_encoder(
@@ -183,3 +183,17 @@ def test_train_sentiment_registers_a_three_label_head(tmp_path: Path, enricher: 
     assert head.labels == ("negative", "neutral", "positive") and head.version == "v1"
     proba = head.predict_proba(enricher.encoder.encode(["this is awful", "love it"]))
     assert proba[:, 1].max() < 1e-6 and proba[0].argmax() == 0 and proba[1].argmax() == 2
+
+
+@pytest.mark.slow
+def test_a_bot_file_with_one_example_intents_trains_and_warns_naming_them(
+    tmp_path: Path, enricher: Enricher, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("pipelines.factory.build_encoder", lambda config=None: enricher.encoder)
+    rows = {**SHOP, "lonely": ["just one row"], "solo": ["only example here"]}
+    assert train(tmp_path, write_jsonl(tmp_path / "bot.jsonl", rows)) == 0
+    captured = capsys.readouterr()
+    assert "warning: 2 label(s) have a single row" in captured.err and "lonely, solo" in captured.err
+    assert "saved intent.shop.v1 (11 rows, 5 labels)" in captured.out
+    head = LinearHead.load(tmp_path / "data" / "models" / "intent" / "shop" / "v1")
+    assert {"lonely", "solo"} <= set(head.labels)
