@@ -75,15 +75,17 @@ def sentiment_predictions(
     texts: Sequence[str],
     keep: Sequence[str],
     *,
+    model: str | None = None,
     language: str = "en",
     lock: AbstractContextManager | None = None,
 ) -> Predictions:
     """Document sentiment probabilities restricted (and renormalised) to ``keep``; label = their argmax.
 
+    ``model`` is the sentiment model (a name or id, as ``EnrichOptions.sentiment_model``; None: the default).
     A document labelled ``mixed`` is scored by the argmax of its probabilities, since
     ``mixed`` is never a gold label.
     """
-    options = EnrichOptions(signals=frozenset({SignalKind.SENTIMENT}))
+    options = EnrichOptions(signals=frozenset({SignalKind.SENTIMENT}), sentiment_model=model)
     results, seconds = enrich_texts(enricher, texts, options, language=language, lock=lock, desc="sentiment")
     rows = []
     for result in results:

@@ -1,6 +1,7 @@
 """The one registry of eval tasks, and ``evaluate``: labelled rows in, one figures dict out.
 
     sentiment   document sentiment through Enricher.enrich       baselines: vader
+                (the default model, or ``--model NAME``: a user head from ``journeymine train sentiment``)
     intent      document intent of a taxonomy, with abstention    baselines: logreg (needs training rows)
     topics      fit a topic model on the set's texts (eval.topics)  baselines: bertopic
     aspect      polarity of a given aspect span (eval.aspect_eval)  baselines: sentence
@@ -106,8 +107,7 @@ class SentimentTask:
     has_out_of_scope = False
 
     def check(self, enricher: Enricher, config: EvalConfig, gold: Sequence[str]) -> Scope:
-        if config.model not in (None, "", enricher.sentiment.model.name, enricher.sentiment.model.id):
-            raise NotFoundError("sentiment model", config.model, [enricher.sentiment.model.name], "model")
+        stage = enricher.sentiment_stage(config.model or None, field="model")
         present = set(gold)
         bad = sorted(present - set(SENTIMENT_LABELS))
         if bad:
@@ -121,12 +121,15 @@ class SentimentTask:
         # Restricting to one label would make every prediction right; score over all three instead.
         if len(keep) < 2:
             keep = SENTIMENT_LABELS
-        return Scope(enricher.sentiment.model.id, keep, {"restricted_to": list(keep)})
+        return Scope(stage.model.id, keep, {"restricted_to": list(keep)})
 
     def predict(
         self, enricher: Enricher, config: EvalConfig, scope: Scope, texts: Sequence[str], lock: AbstractContextManager
     ) -> Predictions:
-        return sentiment_predictions(enricher, texts, scope.keep, language=config.language, lock=lock)
+        # The exact version ``check`` resolved, even if a newer one was trained meanwhile.
+        return sentiment_predictions(
+            enricher, texts, scope.keep, model=scope.model_id, language=config.language, lock=lock
+        )
 
     def baseline(
         self,

@@ -182,13 +182,22 @@ def load_goemotions_3class(root: Path) -> dict[str, LabelledSet]:
     return splits
 
 
-def load_sst2_dev(root: Path) -> dict[str, LabelledSet]:
-    """SST-2 dev, binary: 0 -> negative, 1 -> positive."""
-    path = root / "sst2" / "dev.tsv"
+def _load_sst2(root: Path, split: str, text_column: str) -> LabelledSet:
+    path = root / "sst2" / f"{split}.tsv"
     rows = _read_csv(path, delimiter="\t")
     names = {"0": "negative", "1": "positive"}
     labels = [names[v.strip()] for v in _column(rows, "label", path)]
-    return {"dev": LabelledSet(_column(rows, "content", path), labels)}
+    return LabelledSet(_column(rows, text_column, path), labels)
+
+
+def load_sst2_dev(root: Path) -> dict[str, LabelledSet]:
+    """SST-2 dev, binary: 0 -> negative, 1 -> positive."""
+    return {"dev": _load_sst2(root, "dev", "content")}
+
+
+def load_sst2_train(root: Path) -> dict[str, LabelledSet]:
+    """SST-2 train (sentences and their sub-phrases), binary: 0 -> negative, 1 -> positive. Research use."""
+    return {"train": _load_sst2(root, "train", "sentence")}
 
 
 def load_tweeteval_val(root: Path) -> dict[str, LabelledSet]:

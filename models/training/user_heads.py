@@ -316,7 +316,9 @@ def train_user_head(
     usage = (
         f'Enrich with `options.intent_taxonomy = "{name}"`; a running server finds it without a restart.'
         if kind == "intent"
-        else f"Evaluate with `journeymine eval sentiment --model {name}`."
+        else f'Enrich with `options.sentiment_model = "{name}"` (`Enrich`, `EnrichStream`, `RecordTouchpoints`; '
+        "a running server finds it without a restart), batch files with "
+        f"`journeymine enrich --sentiment-model {name}`; evaluate with `journeymine eval sentiment --model {name}`."
     )
     sections = [
         ("Command", f"```\n{command}\n```\n\nTrained {cards.today()} (UTC). Deterministic for a fixed seed."),

@@ -140,6 +140,8 @@ class EnrichOptions:
     silence_threshold_ms: int | None = None
     # Model ids the caller requires (``sentiment.v2``, ``intent.banking77.v2``): replay pins the versions.
     pin_models: tuple[str, ...] = ()
+    # None means the registry's default sentiment model; a name picks a user head (``journeymine train sentiment``).
+    sentiment_model: str | None = None
 
 
 # --- signals ----------------------------------------------------------------------------------

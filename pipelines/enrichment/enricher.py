@@ -17,6 +17,10 @@ leave a core idle while it parses. ``enrich_batches`` does that for a stream of 
 The steps live beside this module: ``prepared`` (what a batch carries between them), ``encoding``
 (the encoder pass and the sentiment head), ``rollup`` (parts pooled into turn, role and document
 signals) and ``pins`` (the model versions a replayed request pins).
+
+The heads a call uses (``Stages``: sentiment, intent, topics) are resolved once per call from its options
+(``stages_for``) and travel with the batch: a request may name its own sentiment model, taxonomy and topic
+model, each loaded once and cached here by model id.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ from pipelines.enrichment.language import LanguageConfig, LanguageDetector
 from pipelines.enrichment.parsing import InProcessParser, Parser
 from pipelines.enrichment.pins import pinned_models, pinned_name
 from pipelines.enrichment.pipelined import pipelined
-from pipelines.enrichment.prepared import PartAnalysis, Plan, Prepared
+from pipelines.enrichment.prepared import PartAnalysis, Plan, Prepared, Stages
 from pipelines.enrichment.segment import parts_of
 from pipelines.enrichment.sentiment import SentimentConfig, SentimentStage
 from pipelines.enrichment.topics import TopicStage
@@ -102,9 +106,9 @@ class Enricher:
         self.language = language or LanguageDetector(config=self.config.language)
         self.encoder_model = ModelRef(encoder.name, encoder.version)
         self.encoder_backend: str | None = getattr(encoder, "backend", None)  # torch, onnx, onnx-int8
-        self.sentiment = SentimentStage(
-            head=registry.load(registry.resolve("sentiment", None).id), config=self.config.sentiment
-        )
+        self._sentiment_stages: dict[str, SentimentStage] = {}
+        # The default sentiment model; a request may name another (``EnrichOptions.sentiment_model``).
+        self.sentiment: SentimentStage = self.sentiment_stage(None)
         self._intent_stages: dict[str, IntentStage] = {}
         self._topic_stages: dict[str, TopicStage] = {}
         self.topics: TopicStage = self.topic_stage(None)
@@ -112,6 +116,19 @@ class Enricher:
         self._aspects: AspectStage | None = None
 
     # --- lookups -------------------------------------------------------------------------------
+
+    def sentiment_stage(self, name: str | None, *, field: str = "options.sentiment_model") -> SentimentStage:
+        """The stage for a sentiment model name (None: the default); NotFoundError names the valid ones.
+
+        A user head (``journeymine train sentiment``) must have been trained on the running encoder: the
+        registry refuses another one with ModelNotLoadedError.
+        """
+        spec = self.registry.resolve("sentiment", name, field=field)
+        if spec.id not in self._sentiment_stages:
+            self._sentiment_stages[spec.id] = SentimentStage(
+                head=self.registry.load(spec.id), config=self.config.sentiment
+            )
+        return self._sentiment_stages[spec.id]
 
     def intent_stage(self, taxonomy: str | None, *, field: str = "options.intent_taxonomy") -> IntentStage:
         """The stage for a taxonomy name (None: the default); NotFoundError names the valid ones."""
@@ -135,21 +152,27 @@ class Enricher:
             self._aspects = AspectStage(model=self.registry.load(self.registry.resolve("aspect", None).id))
         return self._aspects
 
-    def stages_for(
-        self, options: EnrichOptions, *, prefix: str = "options"
-    ) -> tuple[IntentStage | None, TopicStage | None]:
-        """The intent and topic stages ``options`` ask for; a named model is resolved even when its signal is off.
+    def stages_for(self, options: EnrichOptions, *, prefix: str = "options") -> Stages:
+        """The sentiment, intent and topic stages ``options`` ask for; a named one resolves even if its signal is off.
 
-        Pinned ids (``options.pin_models``) are checked first: a pinned intent or topic model is the one used.
+        Pinned ids (``options.pin_models``) are checked first: a pinned sentiment, intent or topic model is the
+        one used.
         """
         pins = pinned_models(self.registry, self.loaded_refs(), options.pin_models, prefix=prefix)
+        sentiment_model = pinned_name(pins, "sentiment", options.sentiment_model, f"{prefix}.sentiment_model")
         taxonomy = pinned_name(pins, "intent", options.intent_taxonomy, f"{prefix}.intent_taxonomy")
         topic_model = pinned_name(pins, "topics", options.topic_model, f"{prefix}.topic_model")
+        # Unlike intent and topics, there is always a sentiment stage: encode_parts runs it whenever the encoder runs.
+        sentiment = (
+            self.sentiment_stage(sentiment_model, field=f"{prefix}.sentiment_model")
+            if sentiment_model
+            else self.sentiment
+        )
         named_intent = self.intent_stage(taxonomy, field=f"{prefix}.intent_taxonomy") if taxonomy else None
         named_topics = self.topic_stage(topic_model, field=f"{prefix}.topic_model") if topic_model else None
         intent = (named_intent or self.intent_stage(None)) if SignalKind.INTENT in options.signals else None
         topics = (named_topics or self.topics) if SignalKind.TOPICS in options.signals else None
-        return intent, topics
+        return Stages(sentiment, intent, topics)
 
     # --- the recipe ----------------------------------------------------------------------------
 
@@ -166,9 +189,9 @@ class Enricher:
     def plan(self, interactions: Sequence[Interaction], options: EnrichOptions | None = None) -> Prepared:
         """``prepare`` before the parse: segment and detect the language. Uses no model."""
         options = options or EnrichOptions()
-        # A named taxonomy or topic model is resolved even when its signal is off: a typo must not pass silently.
-        intent, topics = self.stages_for(options)
-        return Prepared(options, intent, topics, [self._plan(interaction) for interaction in interactions])
+        # A named model is resolved even when its signal is off: a typo must not pass silently.
+        stages = self.stages_for(options)
+        return Prepared(options, stages, [self._plan(interaction) for interaction in interactions])
 
     def parse(self, prepared: Prepared) -> Prepared:
         """``prepare``'s spaCy parse of a planned batch, in place."""
@@ -206,11 +229,17 @@ class Enricher:
 
     def finish(self, prepared: Prepared) -> list[EnrichedInteraction]:
         """The second half of ``enrich``: one encoder pass, the heads, the roll-ups. Never uses spaCy."""
-        options = prepared.options
-        self._encode(prepared.parts, options.signals, one_by_one=bool(options.pin_models), ahead=prepared.encoded)
+        options, stages = prepared.options, prepared.stages
+        self._encode(
+            prepared.parts,
+            options.signals,
+            sentiment=stages.sentiment,
+            one_by_one=bool(options.pin_models),
+            ahead=prepared.encoded,
+        )
         if SignalKind.ASPECTS in options.signals:
             self.aspect_stage()  # a missing aspect model fails the call before any work is assembled
-        return [self._assemble(plan, options, prepared.intent, prepared.topics) for plan in prepared.plans]
+        return [self._assemble(plan, options, stages) for plan in prepared.plans]
 
     def enrich_batches(
         self, batches: Iterable[Sequence[Interaction]], options: EnrichOptions | None = None
@@ -228,26 +257,32 @@ class Enricher:
         return Plan(interaction, language, [PartAnalysis(p) for p in parts])
 
     def analyze(
-        self, parts: Sequence[PartAnalysis], signals: frozenset[SignalKind], *, one_by_one: bool = False
+        self,
+        parts: Sequence[PartAnalysis],
+        signals: frozenset[SignalKind],
+        *,
+        sentiment: SentimentStage,
+        one_by_one: bool = False,
     ) -> None:
         """Parse, encode and score parts in place, in one batch: one encoder pass per unique text."""
         self._parse(parts, with_entities=SignalKind.ENTITIES in signals, with_aspects=SignalKind.ASPECTS in signals)
-        self._encode(parts, signals, one_by_one=one_by_one)
+        self._encode(parts, signals, sentiment=sentiment, one_by_one=one_by_one)
 
     def _encode(
         self,
         parts: Sequence[PartAnalysis],
         signals: frozenset[SignalKind],
         *,
+        sentiment: SentimentStage,
         one_by_one: bool = False,
         ahead: dict[str, np.ndarray] | None = None,
     ) -> None:
-        """``encode_parts`` with this enricher's encoder, sentiment head and ``max_part_chars``."""
+        """``encode_parts`` with this enricher's encoder and ``max_part_chars`` and the call's sentiment head."""
         encode_parts(
             parts,
             signals,
             encoder=self.encoder,
-            sentiment=self.sentiment,
+            sentiment=sentiment,
             max_part_chars=self.config.max_part_chars,
             one_by_one=one_by_one,
             ahead=ahead,
@@ -282,9 +317,7 @@ class Enricher:
 
     # --- roll-ups ------------------------------------------------------------------------------
 
-    def _assemble(
-        self, plan: Plan, options: EnrichOptions, intent: IntentStage | None, topics: TopicStage | None
-    ) -> EnrichedInteraction:
+    def _assemble(self, plan: Plan, options: EnrichOptions, stages: Stages) -> EnrichedInteraction:
         interaction, parts = plan.interaction, plan.parts
         warnings: list[str] = []
         if not plan.language.supported:
@@ -303,23 +336,23 @@ class Enricher:
         customer = [pa for pa in parts if pa.part.role == SpeakerRole.CUSTOMER]
         if not customer:
             warnings.append("no customer words: document sentiment, intent and topics were not computed")
-        summary = self.summarize(parts, options, intent, topics, transcript=is_transcript)
+        summary = self.summarize(parts, options, stages, transcript=is_transcript)
         sentences: tuple[SentenceSentiment, ...] = ()
         turns: tuple[TurnSignals, ...] = ()
         if SignalKind.SENTIMENT in signals:
             sentences = tuple(
-                SentenceSentiment(span, self.sentiment.from_proba(p))
+                SentenceSentiment(span, stages.sentiment.from_proba(p))
                 for pa in parts
                 for (span, _), p in zip(pa.sentences, pa.sentence_proba, strict=True)
             )
         if is_transcript:
-            turns = tuple(self.turn_signals(pa, options, intent) for pa in parts)
+            turns = tuple(self.turn_signals(pa, options, stages) for pa in parts)
         entities = tuple(e for pa in parts for e in pa.entities) if SignalKind.ENTITIES in signals else ()
         aspects: tuple[AspectSentiment, ...] = ()
         if SignalKind.ASPECTS in signals:
             keywords = [k for t in summary.topics for k in t.keywords]
             aspects = tuple(a for pa in parts for a in self.score_aspects(pa, keywords))
-        models = self._models_used(options, intent, topics, encoded=bool(parts))
+        models = self._models_used(options, stages, encoded=bool(parts))
         return EnrichedInteraction(
             interaction_id=interaction.id,
             language=plan.language,
@@ -358,43 +391,41 @@ class Enricher:
         )
         return pa.aspects
 
-    def turn_signals(self, pa: PartAnalysis, options: EnrichOptions, intent: IntentStage | None) -> TurnSignals:
-        """``rollup.turn_signals`` with this enricher's sentiment head."""
-        return rollup.turn_signals(pa, options, intent, sentiment=self.sentiment)
+    def turn_signals(self, pa: PartAnalysis, options: EnrichOptions, stages: Stages) -> TurnSignals:
+        """``rollup.turn_signals`` with the call's sentiment and intent heads."""
+        return rollup.turn_signals(pa, options, stages.intent, sentiment=stages.sentiment)
 
     def summarize(
-        self,
-        parts: Sequence[PartAnalysis],
-        options: EnrichOptions,
-        intent: IntentStage | None,
-        topics_stage: TopicStage | None,
-        *,
-        transcript: bool,
+        self, parts: Sequence[PartAnalysis], options: EnrichOptions, stages: Stages, *, transcript: bool
     ) -> ConversationSummary:
-        """``rollup.summarize`` with this enricher's sentiment head: customer, role, trend, intent, topics."""
-        return rollup.summarize(parts, options, intent, topics_stage, sentiment=self.sentiment, transcript=transcript)
+        """``rollup.summarize`` with the call's heads: customer, role, trend, intent, topics."""
+        return rollup.summarize(
+            parts, options, stages.intent, stages.topics, sentiment=stages.sentiment, transcript=transcript
+        )
 
-    def _models_used(
-        self, options: EnrichOptions, intent: IntentStage | None, topics: TopicStage | None, *, encoded: bool
-    ) -> tuple[ModelRef, ...]:
+    def _models_used(self, options: EnrichOptions, stages: Stages, *, encoded: bool) -> tuple[ModelRef, ...]:
         # spaCy segments every part, so its model always contributes.
         refs = [self.nlp_model]
         signals = options.signals
         if encoded and signals & ENCODER_SIGNALS:
             refs.append(self.encoder_model)
         if SignalKind.SENTIMENT in signals:
-            refs.append(self.sentiment.model)
-        if intent is not None:
-            refs.append(intent.model)
-        if topics is not None:
-            refs.append(topics.model)
+            refs.append(stages.sentiment.model)
+        if stages.intent is not None:
+            refs.append(stages.intent.model)
+        if stages.topics is not None:
+            refs.append(stages.topics.model)
         if SignalKind.ASPECTS in signals and self._aspects is not None:
             refs.append(self._aspects.model)
         return tuple(refs)
 
     def loaded_refs(self) -> list[ModelRef]:
-        """Models every enrich call uses at one fixed version (pinning can only confirm them)."""
-        refs = [self.nlp_model, self.encoder_model, self.sentiment.model]
+        """Models every enrich call uses at one fixed version (pinning can only confirm them).
+
+        Sentiment, intent and topic models are chosen per call, so a pin of one of those picks it instead
+        (``pins.pinned_models``).
+        """
+        refs = [self.nlp_model, self.encoder_model]
         if self._aspects is not None:
             refs.append(self._aspects.model)
         return refs

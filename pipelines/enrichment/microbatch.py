@@ -246,6 +246,8 @@ class MicroBatcher:
             # lone caller never waits and eight callers are gathered into one batch, not split across two.
             expected = max(self._recent_calls, default=1)
             while size < limit:
+                # Only calls with equal options share a batch: one batch runs one set of heads (sentiment model,
+                # taxonomy, topic model, pins), so a call never gets another call's model.
                 fits = next(
                     (c for c in self._calls if c.options == first.options and size + len(c.interactions) <= limit),
                     None,

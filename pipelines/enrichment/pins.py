@@ -1,4 +1,4 @@
-"""Model pinning (``EnrichOptions.pin_models``): check pinned ids and pick the pinned intent and topic models."""
+"""Model pinning (``EnrichOptions.pin_models``): check pinned ids; pick the pinned sentiment, intent, topic models."""
 
 from __future__ import annotations
 
@@ -8,16 +8,19 @@ from models.errors import InvalidInputError, NotFoundError
 from models.registry import ModelRegistry
 from pipelines.enrichment.domain import ModelRef
 
+# Kinds a call chooses (by name in its options, or by a pin): any registered version may be pinned.
+CHOSEN_KINDS: tuple[str, ...] = ("sentiment", "intent", "topics")
+
 
 def pinned_models(
     registry: ModelRegistry, loaded: Iterable[ModelRef], pins: Sequence[str], *, prefix: str = "options"
 ) -> dict[str, str]:
-    """Check ``pins`` (model ids) against what can run; returns the pinned intent/topics ids by kind.
+    """Check ``pins`` (model ids) against what can run; returns the pinned sentiment/intent/topics ids by kind.
 
     ``loaded`` are the enricher's fixed models (``Enricher.loaded_refs``). A fixed model (spaCy, the
-    encoder, sentiment, aspects) must be pinned at its loaded version; an intent taxonomy or topic model
-    may be any registered version. Anything else is NotFoundError naming the versions there are, so a
-    replay fails loudly instead of silently using another model.
+    encoder, aspects) must be pinned at its loaded version; a sentiment model, intent taxonomy or topic
+    model may be any registered version (built-in or user-trained). Anything else is NotFoundError naming
+    the versions there are, so a replay fails loudly instead of silently using another model.
     """
     chosen: dict[str, str] = {}
     if not pins:
@@ -32,12 +35,12 @@ def pinned_models(
         if spec is None and registry.user_dir is not None:
             registry.refresh()  # a user model trained after the last scan
             spec = registry.specs.get(pin)
-        if spec is not None and spec.kind in ("intent", "topics"):
+        if spec is not None and spec.kind in CHOSEN_KINDS:
             if chosen.get(spec.kind, pin) != pin:
                 raise InvalidInputError.single(field, f"pins {pin} and {chosen[spec.kind]}; pin one {spec.kind} model")
             chosen[spec.kind] = pin
             continue
-        known = sorted(fixed | {s.id for s in registry.of_kind("intent")} | {s.id for s in registry.of_kind("topics")})
+        known = sorted(fixed | {s.id for kind in CHOSEN_KINDS for s in registry.of_kind(kind)})
         name = pin.rsplit(".", 1)[0]
         raise NotFoundError("model version", pin, [i for i in known if i.rsplit(".", 1)[0] == name] or known, field)
     return chosen
@@ -48,7 +51,9 @@ def pinned_name(pins: dict[str, str], kind: str, named: str | None, field: str) 
     pin = pins.get(kind)
     if pin is None:
         return named
-    if named and named != pin and not pin.startswith(f"{kind}.{named}."):
+    # ``named`` may be the short name ("banking77", "reviews"), the full name of a kind's default that has no
+    # short one ("sentiment"), or the pinned id itself.
+    if named and named != pin and pin.rsplit(".", 1)[0] not in (named, f"{kind}.{named}"):
         raise InvalidInputError.single(
             field, f"is {named!r}, but options.pin_models pins {pin}; send the pinned name or drop one of them"
         )

@@ -1,9 +1,10 @@
-"""What the enricher carries between its steps: each part's analysis, each interaction's plan, a prepared batch."""
+"""What the enricher carries between its steps: a call's heads, each part's analysis and plan, a prepared batch."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -11,8 +12,16 @@ from pipelines.enrichment.aspects import Candidate
 from pipelines.enrichment.domain import AspectSentiment, EnrichOptions, Entity, Interaction, LanguageInfo, TextSpan
 from pipelines.enrichment.intent import IntentStage
 from pipelines.enrichment.segment import Part
-from pipelines.enrichment.sentiment import word_weight
+from pipelines.enrichment.sentiment import SentimentStage, word_weight
 from pipelines.enrichment.topics import TopicStage
+
+
+class Stages(NamedTuple):
+    """The heads one call uses (``Enricher.stages_for``); intent and topics only when the call asks for them."""
+
+    sentiment: SentimentStage
+    intent: IntentStage | None
+    topics: TopicStage | None
 
 
 @dataclass
@@ -49,8 +58,7 @@ class Prepared:
     """A batch after ``Enricher.prepare`` (segmented, language-checked, parsed), ready for ``finish``."""
 
     options: EnrichOptions
-    intent: IntentStage | None
-    topics: TopicStage | None
+    stages: Stages
     plans: list[Plan]
     # Embeddings made ahead of the parse (``Enricher.encode_ahead``), by text; ``finish`` encodes the rest.
     encoded: dict[str, np.ndarray] = field(default_factory=dict)

@@ -20,8 +20,10 @@ from pipelines.enrichment.domain import (
     TurnUpdate,
 )
 from pipelines.enrichment.enricher import Enricher
+from pipelines.enrichment.intent import IntentStage
 from pipelines.enrichment.prepared import PartAnalysis
 from pipelines.enrichment.segment import Part
+from pipelines.enrichment.topics import TopicStage
 
 
 class ConversationSession:
@@ -31,8 +33,8 @@ class ConversationSession:
         self.enricher = enricher
         self.start = start
         self.options: EnrichOptions = start.options
-        # Resolve the taxonomy and topic model now so an unknown name fails the stream before any turn.
-        self.intent, self.topics = enricher.stages_for(start.options, prefix="start.options")
+        # Resolve the sentiment model, taxonomy and topic model now so an unknown name fails the stream before any turn.
+        self.stages = enricher.stages_for(start.options, prefix="start.options")
         if SignalKind.ASPECTS in self.options.signals:
             enricher.aspect_stage()  # a missing aspect model fails the stream before any turn
         self.parts: list[PartAnalysis] = []
@@ -42,18 +44,28 @@ class ConversationSession:
     def turn_count(self) -> int:
         return len(self.parts)
 
+    @property
+    def intent(self) -> IntentStage | None:
+        return self.stages.intent
+
+    @property
+    def topics(self) -> TopicStage | None:
+        return self.stages.topics
+
     def add_turn(self, turn: Turn) -> TurnUpdate:
         index = len(self.parts)
         pa = PartAnalysis(Part(ContentPart.TURN, index, turn.text, turn.role, turn.speaker_id))
         warnings: list[str] = []
         language = self.enricher.language.detect(turn.text, self.start.language)
         if language.supported:
-            self.enricher.analyze([pa], self.options.signals, one_by_one=bool(self.options.pin_models))
+            self.enricher.analyze(
+                [pa], self.options.signals, sentiment=self.stages.sentiment, one_by_one=bool(self.options.pin_models)
+            )
         else:
             warnings.append(f"turn {index}: language {language.code!r} is not supported; turn not scored")
         self.parts.append(pa)
         self.turns.append(turn)
-        summary = self.enricher.summarize(self.parts, self.options, self.intent, self.topics, transcript=True)
+        summary = self.enricher.summarize(self.parts, self.options, self.stages, transcript=True)
         if SignalKind.ASPECTS in self.options.signals and language.supported:
             self.enricher.score_aspects(pa, [k for t in summary.topics for k in t.keywords])
         summary = replace(
@@ -64,11 +76,11 @@ class ConversationSession:
         sentences: tuple[SentenceSentiment, ...] = ()
         if SignalKind.SENTIMENT in self.options.signals:
             sentences = tuple(
-                SentenceSentiment(span, self.enricher.sentiment.from_proba(p))
+                SentenceSentiment(span, self.stages.sentiment.from_proba(p))
                 for (span, _), p in zip(pa.sentences, pa.sentence_proba, strict=True)
             )
         return TurnUpdate(
-            turn=self.enricher.turn_signals(pa, self.options, self.intent),
+            turn=self.enricher.turn_signals(pa, self.options, self.stages),
             sentences=sentences,
             entities=tuple(pa.entities),
             summary=summary,

@@ -33,7 +33,7 @@ class BatchEnrichment:
     def __init__(self, settings: Settings, options: EnrichOptions) -> None:
         self.settings, self.options = settings, options
         self.enricher = build_configured_enricher(settings)
-        self.enricher.stages_for(options)  # an unknown taxonomy or topic model fails here, before any row
+        self.enricher.stages_for(options)  # an unknown model, taxonomy or topic model fails here, before any row
 
     @property
     def model_ids(self) -> list[str]:

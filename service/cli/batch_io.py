@@ -272,14 +272,15 @@ def sink_for(out: Path) -> JsonlSink | ParquetSink:
 def fingerprint(paths: Sequence[Path], options: EnrichOptions, models: Sequence[str]) -> str:
     """What makes two runs the same job: the inputs (path, size, mtime), the options, the models."""
     parts: list[Any] = [[str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns] for p in paths]
-    parts.append(
-        {
-            "signals": sorted(s.value for s in options.signals),
-            "taxonomy": options.intent_taxonomy,
-            "intent_top_k": options.intent_top_k,
-            "topics_top_k": options.topics_top_k,
-            "topic_model": options.topic_model,
-        }
-    )
+    chosen: dict[str, Any] = {
+        "signals": sorted(s.value for s in options.signals),
+        "taxonomy": options.intent_taxonomy,
+        "intent_top_k": options.intent_top_k,
+        "topics_top_k": options.topics_top_k,
+        "topic_model": options.topic_model,
+    }
+    if options.sentiment_model:  # only when set, so a job begun before the option existed still resumes
+        chosen["sentiment_model"] = options.sentiment_model
+    parts.append(chosen)
     parts.append(sorted(models))
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()

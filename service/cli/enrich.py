@@ -2,6 +2,7 @@
 
     journeymine enrich --in calls.jsonl chats.parquet --out signals.jsonl
     journeymine enrich --in feedback.csv --out signals.parquet --taxonomy banking77 --signals sentiment,intent
+    journeymine enrich --in reviews.jsonl --out signals.jsonl --sentiment-model reviews   (journeymine train sentiment)
     journeymine enrich --engine ray --in part-*.parquet --out signals.parquet [--ray-address HOST:PORT]
 
 Rows are read in the gRPC contract's Interaction shape (service/cli/batch_io.py) and enriched by the same
@@ -46,6 +47,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--taxonomy", metavar="NAME", help="intent taxonomy (default: the default one)")
     p.add_argument("--topic-model", metavar="NAME", help="topic model (default: the default one)")
+    p.add_argument(
+        "--sentiment-model",
+        metavar="NAME",
+        help="sentiment model, e.g. one from `journeymine train sentiment` (default: the default one)",
+    )
     p.add_argument("--chunk-size", type=int, default=256, metavar="N", help="rows per enrich call and checkpoint")
     p.add_argument("--overwrite", action="store_true", help="replace --out (and its checkpoint) instead of resuming")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
@@ -65,7 +71,12 @@ def _options(args: argparse.Namespace) -> EnrichOptions:
     if unknown:
         raise ValueError(f"--signals: unknown signal {unknown[0]!r}; valid signals are: {', '.join(sorted(valid))}")
     signals = frozenset(valid[n] for n in names) if names else DEFAULT_SIGNALS
-    return EnrichOptions(signals=signals, intent_taxonomy=args.taxonomy, topic_model=args.topic_model)
+    return EnrichOptions(
+        signals=signals,
+        intent_taxonomy=args.taxonomy,
+        topic_model=args.topic_model,
+        sentiment_model=args.sentiment_model,
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

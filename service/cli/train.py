@@ -145,4 +145,9 @@ def _cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     print(f"  {summary}; model card {path / 'MODEL_CARD.md'}; {time.perf_counter() - began:.1f}s")
     if args.kind == "intent":
         print(f'  use it: Enrich with options.intent_taxonomy = "{args.name}" (a running server picks it up)')
+    else:
+        print(
+            f'  use it: Enrich with options.sentiment_model = "{args.name}" (a running server picks it up), '
+            f"journeymine enrich --sentiment-model {args.name}, journeymine eval sentiment --model {args.name}"
+        )
     return 0

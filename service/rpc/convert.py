@@ -175,6 +175,7 @@ def options_from_proto(msg: svc_pb.EnrichOptions) -> EnrichOptions:
         topic_model=msg.topic_model or None,
         silence_threshold_ms=msg.silence_threshold_ms or None,
         pin_models=tuple(msg.pin_models),
+        sentiment_model=msg.sentiment_model or None,
     )
 
 
@@ -409,4 +410,5 @@ def options_to_proto(o: EnrichOptions) -> svc_pb.EnrichOptions:
         topic_model=o.topic_model or "",
         silence_threshold_ms=o.silence_threshold_ms or 0,
         pin_models=list(o.pin_models),
+        sentiment_model=o.sentiment_model or "",
     )

@@ -162,6 +162,7 @@ def validate_options(v: Violations, path: str, msg: svc_pb.EnrichOptions, limits
             validate_enum(v, f"{path}.signals[{j}]", signal, sig_pb.Signal)
     validate_short(v, f"{path}.intent_taxonomy", msg.intent_taxonomy, limits)
     validate_short(v, f"{path}.topic_model", msg.topic_model, limits)
+    validate_short(v, f"{path}.sentiment_model", msg.sentiment_model, limits)
     for name in ("intent_top_k", "topics_top_k"):
         k = getattr(msg, name)
         if k < 0 or k > limits.max_top_k:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 # Fixtures are found by name: importing them here makes them available to tests/eval.
-from tests.pipelines.conftest import artifacts_dir, encoder, enricher, nlp  # noqa: F401
+from tests.pipelines.conftest import artifacts_dir, encoder, enricher, nlp, user_enricher  # noqa: F401
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

@@ -9,6 +9,14 @@ import pytest
 from service.cli import main as cli
 from tests.eval.conftest import write_jsonl
 
+# A user's sentiment rows that read the fake default head's words the other way round ("love" negative, "terrible"
+# positive); each label's rows share a word, so the training recipe's held-out rows are predictable.
+REVERSED = {
+    "negative": ["I love this", "love it", "so much love", "love the colour", "love love love"],
+    "neutral": ["the box", "a box arrived", "box on monday", "the box is here", "one box"],
+    "positive": ["terrible service", "terrible app", "so terrible", "terrible terrible", "a terrible day"],
+}
+
 
 @pytest.fixture
 def fake_models(monkeypatch, enricher):
@@ -68,6 +76,43 @@ def test_table_without_json_and_report_dir(tmp_path, capsys, fake_models, sentim
     assert (tmp_path / "rep" / "report.md").is_file() and (tmp_path / "rep" / "confusion_matrix.png").is_file()
 
 
+def test_sentiment_of_a_model_trained_by_journeymine_train(tmp_path, capsys, monkeypatch, artifacts_dir, nlp, encoder):
+    """`journeymine train sentiment --name reviews`, then `journeymine eval sentiment --model reviews`."""
+    from models.registry import ModelRegistry
+    from pipelines.enrichment.domain import ModelRef
+    from pipelines.enrichment.enricher import Enricher
+
+    monkeypatch.setenv("JOURNEYMINE_CONFIG", "")
+    monkeypatch.setenv("JOURNEYMINE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr("pipelines.factory.build_encoder", lambda config=None: encoder)
+
+    def small_enricher(*, user_dir, **kwargs):  # the fake models, and the user folder the command passes
+        registry = ModelRegistry(artifacts_dir=artifacts_dir, user_dir=user_dir, encoder_id="encoder.hashing.test")
+        return Enricher(encoder=encoder, registry=registry, nlp=nlp, nlp_model=ModelRef("nlp.blank_en", "test"))
+
+    monkeypatch.setattr("pipelines.factory.build_enricher", small_enricher)
+    train = write_jsonl(tmp_path / "train.jsonl", [{"text": t, "label": k} for k, ts in REVERSED.items() for t in ts])
+    assert cli.main(["train", "sentiment", "--data", str(train), "--name", "reviews"]) == 0
+    out = capsys.readouterr().out
+    assert "saved sentiment.reviews.v1" in out and 'options.sentiment_model = "reviews"' in out
+    assert "journeymine eval sentiment --model reviews" in out
+
+    # Gold labels the user head gets right and the default head gets wrong.
+    gold = write_jsonl(
+        tmp_path / "gold.jsonl",
+        [{"text": "I love this", "label": "negative"}, {"text": "terrible service", "label": "positive"}],
+    )
+    assert cli.main(["eval", "sentiment", "--data", str(gold), "--model", "reviews", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["model"], result["n"], result["accuracy"]) == ("sentiment.reviews.v1", 2, 1.0)
+    assert cli.main(["eval", "sentiment", "--data", str(gold), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["model"], result["accuracy"]) == ("sentiment.v2", 0.0)
+    assert cli.main(["eval", "sentiment", "--data", str(gold), "--model", "review", "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Valid sentiment model names are: reviews, sentiment" in captured.err
+
+
 def test_label_map_and_csv_fields(tmp_path, capsys, fake_models):
     data = tmp_path / "d.csv"
     data.write_text("utterance,stars\nterrible service,1\ngreat service thanks,5\n")
@@ -86,6 +131,7 @@ def test_label_map_and_csv_fields(tmp_path, capsys, fake_models):
         (["eval", "score"], "d.jsonl:1: customer_id must be a non-empty string"),
         (["eval", "sentiment", "--baseline", "logreg"], "unknown baseline 'logreg' for task 'sentiment'"),
         (["eval", "intent", "--model", "nope"], "Unknown intent taxonomy: 'nope'"),
+        (["eval", "sentiment", "--model", "nope"], "Unknown sentiment model: 'nope'. Valid sentiment model names"),
         (["eval", "intent", "--baseline", "logreg"], "pass --baseline-train FILE"),
         (["eval", "sentiment", "--limit", "0"], "--limit must be at least 1"),
     ],

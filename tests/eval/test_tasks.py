@@ -68,6 +68,25 @@ def test_binary_sentiment_set_is_scored_over_its_two_labels(enricher):
     assert result["ece_rows"] == 3
 
 
+def test_sentiment_of_a_user_model_is_scored_with_that_model(user_enricher):
+    # The user head ``reviews`` reads the fixture words the other way round (tests/pipelines/conftest.py).
+    data = rows(("I love this", "negative"), ("terrible service", "positive"), ("great service thanks", "negative"))
+    default = evaluate(data, EvalConfig("sentiment"), enricher=user_enricher)
+    for name in ("reviews", "sentiment.reviews.v1"):
+        result = evaluate(data, EvalConfig("sentiment", model=name), enricher=user_enricher)
+        assert result["model"] == "sentiment.reviews.v1"
+        assert result["accuracy"] == 1.0 and default["accuracy"] == 0.0
+    assert default["model"] == "sentiment.v2"
+    assert evaluate(data, EvalConfig("sentiment", model="sentiment"), enricher=user_enricher)["model"] == "sentiment.v2"
+
+
+def test_an_unknown_sentiment_model_names_the_valid_ones(user_enricher):
+    with pytest.raises(NotFoundError) as info:
+        evaluate(rows(("hi", "neutral")), EvalConfig("sentiment", model="review"), enricher=user_enricher)
+    assert str(info.value) == "Unknown sentiment model: 'review'. Valid sentiment model names are: reviews, sentiment"
+    assert info.value.field == "model"
+
+
 def test_single_label_sentiment_set_is_not_restricted_to_one_label(enricher):
     result = evaluate(rows(("great service thanks", "positive")), EvalConfig("sentiment"), enricher=enricher)
     assert result["restricted_to"] == ["negative", "neutral", "positive"]

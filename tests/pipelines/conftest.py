@@ -53,6 +53,13 @@ SENTIMENT_DATA = {
     "neutral": ["my account number is ten", "I called on monday", "what is the address", "the order", "ok"],
     "positive": ["great service thanks", "I love this", "wonderful helpful agent", "happy now", "excellent"],
 }
+# A user's sentiment head that reads the fixture words the other way round: on "I love this" it disagrees with
+# the default head, so a test can tell which head produced a signal.
+REVIEWS_DATA = {
+    "negative": SENTIMENT_DATA["positive"],
+    "neutral": SENTIMENT_DATA["neutral"],
+    "positive": SENTIMENT_DATA["negative"],
+}
 INTENT_DATA = {
     "card_lost": ["I lost my card", "my card is gone", "card stolen", "lost card help"],
     "refund": ["I want a refund", "refund my money", "give my money back", "refund the charge"],
@@ -138,6 +145,31 @@ def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         paths["topics.customer_service.v2"]
     )
     return root
+
+
+def publish_sentiment_head(
+    registry: ModelRegistry, name: str, data: dict[str, list[str]] = REVIEWS_DATA, *, encoder: str | None = None
+) -> str:
+    """Publish the next version of the user sentiment head ``name`` (as ``journeymine train sentiment`` does);
+    ``encoder`` is the encoder id it records (default: the registry's). Returns its id."""
+    recorded = encoder or registry.encoder_id or "encoder.hashing.test"
+
+    def write(folder: Path, version: str) -> None:
+        head = _train_head(f"sentiment.{name}", version, data, HashingEncoder(), None)
+        head.metadata = {**head.metadata, "encoder": recorded, "source": "user"}
+        head.save(folder)
+
+    return registry.publish_user_model("sentiment", name, write).id
+
+
+@pytest.fixture
+def user_enricher(artifacts_dir: Path, nlp: object, encoder: HashingEncoder, tmp_path: Path) -> Enricher:
+    """An Enricher whose registry has a user folder holding the sentiment head ``reviews`` (REVIEWS_DATA)."""
+    registry = ModelRegistry(
+        artifacts_dir=artifacts_dir, user_dir=tmp_path / "models", encoder_id=f"{encoder.name}.{encoder.version}"
+    )
+    publish_sentiment_head(registry, "reviews")
+    return Enricher(encoder=encoder, registry=registry, nlp=nlp, nlp_model=ModelRef("nlp.blank_en", "test"))
 
 
 @pytest.fixture(scope="session")

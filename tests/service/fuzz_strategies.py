@@ -207,6 +207,7 @@ options = st.builds(
     intent_taxonomy=st.sampled_from(["", "banking77", "clinc150", "customer_service"]),
     intent_top_k=st.integers(0, 10),
     topics_top_k=st.integers(0, 5),
+    sentiment_model=st.sampled_from(["", "sentiment", "sentiment.v2", "nope"]),
 )
 
 

@@ -26,7 +26,7 @@ from journeymine.v1 import interaction_pb2 as journeymine_dot_v1_dot_interaction
 from journeymine.v1 import signals_pb2 as journeymine_dot_v1_dot_signals__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'journeymine/v1/enrichment_service.proto\x12\x0ejourneymine.v1\x1a journeymine/v1/interaction.proto\x1a\x1cjourneymine/v1/signals.proto\"\xc4\x01\n\rEnrichOptions\x12\'\n\x07signals\x18\x01 \x03(\x0e\x32\x16.journeymine.v1.Signal\x12\x17\n\x0fintent_taxonomy\x18\x02 \x01(\t\x12\x14\n\x0cintent_top_k\x18\x03 \x01(\x05\x12\x14\n\x0ctopics_top_k\x18\x04 \x01(\x05\x12\x13\n\x0btopic_model\x18\x05 \x01(\t\x12\x1c\n\x14silence_threshold_ms\x18\x06 \x01(\x03\x12\x12\n\npin_models\x18\x07 \x03(\t\"r\n\rEnrichRequest\x12\x31\n\x0cinteractions\x18\x01 \x03(\x0b\x32\x1b.journeymine.v1.Interaction\x12.\n\x07options\x18\x02 \x01(\x0b\x32\x1d.journeymine.v1.EnrichOptions\"\xad\x05\n\x13\x45nrichedInteraction\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12.\n\x08language\x18\x02 \x01(\x0b\x32\x1c.journeymine.v1.LanguageInfo\x12,\n\tsentiment\x18\x03 \x01(\x0b\x32\x19.journeymine.v1.Sentiment\x12\x34\n\tsentences\x18\x04 \x03(\x0b\x32!.journeymine.v1.SentenceSentiment\x12*\n\x05turns\x18\x05 \x03(\x0b\x32\x1b.journeymine.v1.TurnSignals\x12,\n\x05roles\x18\x06 \x03(\x0b\x32\x1d.journeymine.v1.RoleSentiment\x12-\n\x05trend\x18\x07 \x01(\x0b\x32\x1e.journeymine.v1.SentimentTrend\x12&\n\x06intent\x18\x08 \x01(\x0b\x32\x16.journeymine.v1.Intent\x12/\n\x06topics\x18\t \x03(\x0b\x32\x1f.journeymine.v1.TopicAssignment\x12(\n\x08\x65ntities\x18\n \x03(\x0b\x32\x16.journeymine.v1.Entity\x12(\n\x06models\x18\x0b \x03(\x0b\x32\x18.journeymine.v1.ModelRef\x12\x10\n\x08warnings\x18\x0c \x03(\t\x12\x39\n\x0c\x63onversation\x18\r \x01(\x0b\x32#.journeymine.v1.ConversationMetrics\x12\x30\n\x07\x61spects\x18\x0e \x03(\x0b\x32\x1f.journeymine.v1.AspectSentiment\x12\x35\n\x0e\x61spect_summary\x18\x0f \x03(\x0b\x32\x1d.journeymine.v1.AspectSummary\"F\n\x0e\x45nrichResponse\x12\x34\n\x07results\x18\x01 \x03(\x0b\x32#.journeymine.v1.EnrichedInteraction\"\xba\x01\n\x0bStreamStart\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x12\n\njourney_id\x18\x03 \x01(\t\x12(\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x17.journeymine.v1.Channel\x12\x10\n\x08language\x18\x05 \x01(\t\x12.\n\x07options\x18\x06 \x01(\x0b\x32\x1d.journeymine.v1.EnrichOptions\"r\n\x13\x45nrichStreamRequest\x12,\n\x05start\x18\x01 \x01(\x0b\x32\x1b.journeymine.v1.StreamStartH\x00\x12$\n\x04turn\x18\x02 \x01(\x0b\x32\x14.journeymine.v1.TurnH\x00\x42\x07\n\x05\x65vent\"\x88\x03\n\x13\x43onversationSummary\x12\x12\n\nturn_count\x18\x01 \x01(\x05\x12\x35\n\x12\x63ustomer_sentiment\x18\x02 \x01(\x0b\x32\x19.journeymine.v1.Sentiment\x12,\n\x05roles\x18\x03 \x03(\x0b\x32\x1d.journeymine.v1.RoleSentiment\x12-\n\x05trend\x18\x04 \x01(\x0b\x32\x1e.journeymine.v1.SentimentTrend\x12&\n\x06intent\x18\x05 \x01(\x0b\x32\x16.journeymine.v1.Intent\x12/\n\x06topics\x18\x06 \x03(\x0b\x32\x1f.journeymine.v1.TopicAssignment\x12\x39\n\x0c\x63onversation\x18\x07 \x01(\x0b\x32#.journeymine.v1.ConversationMetrics\x12\x35\n\x0e\x61spect_summary\x18\x08 \x03(\x0b\x32\x1d.journeymine.v1.AspectSummary\"\x9b\x02\n\x14\x45nrichStreamResponse\x12)\n\x04turn\x18\x01 \x01(\x0b\x32\x1b.journeymine.v1.TurnSignals\x12\x34\n\tsentences\x18\x02 \x03(\x0b\x32!.journeymine.v1.SentenceSentiment\x12(\n\x08\x65ntities\x18\x03 \x03(\x0b\x32\x16.journeymine.v1.Entity\x12\x34\n\x07summary\x18\x04 \x01(\x0b\x32#.journeymine.v1.ConversationSummary\x12\x10\n\x08warnings\x18\x05 \x03(\t\x12\x30\n\x07\x61spects\x18\x06 \x03(\x0b\x32\x1f.journeymine.v1.AspectSentiment\"\x12\n\x10GetModelsRequest\"\xb9\x01\n\tModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x39\n\x08metadata\x18\x05 \x03(\x0b\x32\'.journeymine.v1.ModelInfo.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x83\x01\n\x0cTaxonomyInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0e\n\x06labels\x18\x03 \x03(\t\x12\x1d\n\x15supports_out_of_scope\x18\x04 \x01(\x08\x12\x11\n\tthreshold\x18\x05 \x01(\x02\x12\x12\n\nis_default\x18\x06 \x01(\x08\"X\n\x0eTopicModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x13\n\x0btopic_count\x18\x03 \x01(\x05\x12\x12\n\nis_default\x18\x04 \x01(\x08\"\xa6\x01\n\x11GetModelsResponse\x12)\n\x06models\x18\x01 \x03(\x0b\x32\x19.journeymine.v1.ModelInfo\x12\x30\n\ntaxonomies\x18\x02 \x03(\x0b\x32\x1c.journeymine.v1.TaxonomyInfo\x12\x34\n\x0ctopic_models\x18\x03 \x03(\x0b\x32\x1e.journeymine.v1.TopicModelInfo2\x8d\x02\n\x11\x45nrichmentService\x12G\n\x06\x45nrich\x12\x1d.journeymine.v1.EnrichRequest\x1a\x1e.journeymine.v1.EnrichResponse\x12]\n\x0c\x45nrichStream\x12#.journeymine.v1.EnrichStreamRequest\x1a$.journeymine.v1.EnrichStreamResponse(\x01\x30\x01\x12P\n\tGetModels\x12 .journeymine.v1.GetModelsRequest\x1a!.journeymine.v1.GetModelsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'journeymine/v1/enrichment_service.proto\x12\x0ejourneymine.v1\x1a journeymine/v1/interaction.proto\x1a\x1cjourneymine/v1/signals.proto\"\xdd\x01\n\rEnrichOptions\x12\'\n\x07signals\x18\x01 \x03(\x0e\x32\x16.journeymine.v1.Signal\x12\x17\n\x0fintent_taxonomy\x18\x02 \x01(\t\x12\x14\n\x0cintent_top_k\x18\x03 \x01(\x05\x12\x14\n\x0ctopics_top_k\x18\x04 \x01(\x05\x12\x13\n\x0btopic_model\x18\x05 \x01(\t\x12\x1c\n\x14silence_threshold_ms\x18\x06 \x01(\x03\x12\x12\n\npin_models\x18\x07 \x03(\t\x12\x17\n\x0fsentiment_model\x18\x08 \x01(\t\"r\n\rEnrichRequest\x12\x31\n\x0cinteractions\x18\x01 \x03(\x0b\x32\x1b.journeymine.v1.Interaction\x12.\n\x07options\x18\x02 \x01(\x0b\x32\x1d.journeymine.v1.EnrichOptions\"\xad\x05\n\x13\x45nrichedInteraction\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12.\n\x08language\x18\x02 \x01(\x0b\x32\x1c.journeymine.v1.LanguageInfo\x12,\n\tsentiment\x18\x03 \x01(\x0b\x32\x19.journeymine.v1.Sentiment\x12\x34\n\tsentences\x18\x04 \x03(\x0b\x32!.journeymine.v1.SentenceSentiment\x12*\n\x05turns\x18\x05 \x03(\x0b\x32\x1b.journeymine.v1.TurnSignals\x12,\n\x05roles\x18\x06 \x03(\x0b\x32\x1d.journeymine.v1.RoleSentiment\x12-\n\x05trend\x18\x07 \x01(\x0b\x32\x1e.journeymine.v1.SentimentTrend\x12&\n\x06intent\x18\x08 \x01(\x0b\x32\x16.journeymine.v1.Intent\x12/\n\x06topics\x18\t \x03(\x0b\x32\x1f.journeymine.v1.TopicAssignment\x12(\n\x08\x65ntities\x18\n \x03(\x0b\x32\x16.journeymine.v1.Entity\x12(\n\x06models\x18\x0b \x03(\x0b\x32\x18.journeymine.v1.ModelRef\x12\x10\n\x08warnings\x18\x0c \x03(\t\x12\x39\n\x0c\x63onversation\x18\r \x01(\x0b\x32#.journeymine.v1.ConversationMetrics\x12\x30\n\x07\x61spects\x18\x0e \x03(\x0b\x32\x1f.journeymine.v1.AspectSentiment\x12\x35\n\x0e\x61spect_summary\x18\x0f \x03(\x0b\x32\x1d.journeymine.v1.AspectSummary\"F\n\x0e\x45nrichResponse\x12\x34\n\x07results\x18\x01 \x03(\x0b\x32#.journeymine.v1.EnrichedInteraction\"\xba\x01\n\x0bStreamStart\x12\x16\n\x0einteraction_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x12\n\njourney_id\x18\x03 \x01(\t\x12(\n\x07\x63hannel\x18\x04 \x01(\x0e\x32\x17.journeymine.v1.Channel\x12\x10\n\x08language\x18\x05 \x01(\t\x12.\n\x07options\x18\x06 \x01(\x0b\x32\x1d.journeymine.v1.EnrichOptions\"r\n\x13\x45nrichStreamRequest\x12,\n\x05start\x18\x01 \x01(\x0b\x32\x1b.journeymine.v1.StreamStartH\x00\x12$\n\x04turn\x18\x02 \x01(\x0b\x32\x14.journeymine.v1.TurnH\x00\x42\x07\n\x05\x65vent\"\x88\x03\n\x13\x43onversationSummary\x12\x12\n\nturn_count\x18\x01 \x01(\x05\x12\x35\n\x12\x63ustomer_sentiment\x18\x02 \x01(\x0b\x32\x19.journeymine.v1.Sentiment\x12,\n\x05roles\x18\x03 \x03(\x0b\x32\x1d.journeymine.v1.RoleSentiment\x12-\n\x05trend\x18\x04 \x01(\x0b\x32\x1e.journeymine.v1.SentimentTrend\x12&\n\x06intent\x18\x05 \x01(\x0b\x32\x16.journeymine.v1.Intent\x12/\n\x06topics\x18\x06 \x03(\x0b\x32\x1f.journeymine.v1.TopicAssignment\x12\x39\n\x0c\x63onversation\x18\x07 \x01(\x0b\x32#.journeymine.v1.ConversationMetrics\x12\x35\n\x0e\x61spect_summary\x18\x08 \x03(\x0b\x32\x1d.journeymine.v1.AspectSummary\"\x9b\x02\n\x14\x45nrichStreamResponse\x12)\n\x04turn\x18\x01 \x01(\x0b\x32\x1b.journeymine.v1.TurnSignals\x12\x34\n\tsentences\x18\x02 \x03(\x0b\x32!.journeymine.v1.SentenceSentiment\x12(\n\x08\x65ntities\x18\x03 \x03(\x0b\x32\x16.journeymine.v1.Entity\x12\x34\n\x07summary\x18\x04 \x01(\x0b\x32#.journeymine.v1.ConversationSummary\x12\x10\n\x08warnings\x18\x05 \x03(\t\x12\x30\n\x07\x61spects\x18\x06 \x03(\x0b\x32\x1f.journeymine.v1.AspectSentiment\"\x12\n\x10GetModelsRequest\"\xb9\x01\n\tModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x39\n\x08metadata\x18\x05 \x03(\x0b\x32\'.journeymine.v1.ModelInfo.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x83\x01\n\x0cTaxonomyInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0e\n\x06labels\x18\x03 \x03(\t\x12\x1d\n\x15supports_out_of_scope\x18\x04 \x01(\x08\x12\x11\n\tthreshold\x18\x05 \x01(\x02\x12\x12\n\nis_default\x18\x06 \x01(\x08\"X\n\x0eTopicModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x13\n\x0btopic_count\x18\x03 \x01(\x05\x12\x12\n\nis_default\x18\x04 \x01(\x08\"\xa6\x01\n\x11GetModelsResponse\x12)\n\x06models\x18\x01 \x03(\x0b\x32\x19.journeymine.v1.ModelInfo\x12\x30\n\ntaxonomies\x18\x02 \x03(\x0b\x32\x1c.journeymine.v1.TaxonomyInfo\x12\x34\n\x0ctopic_models\x18\x03 \x03(\x0b\x32\x1e.journeymine.v1.TopicModelInfo2\x8d\x02\n\x11\x45nrichmentService\x12G\n\x06\x45nrich\x12\x1d.journeymine.v1.EnrichRequest\x1a\x1e.journeymine.v1.EnrichResponse\x12]\n\x0c\x45nrichStream\x12#.journeymine.v1.EnrichStreamRequest\x1a$.journeymine.v1.EnrichStreamResponse(\x01\x30\x01\x12P\n\tGetModels\x12 .journeymine.v1.GetModelsRequest\x1a!.journeymine.v1.GetModelsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,33 +36,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MODELINFO_METADATAENTRY']._loaded_options = None
   _globals['_MODELINFO_METADATAENTRY']._serialized_options = b'8\001'
   _globals['_ENRICHOPTIONS']._serialized_start=124
-  _globals['_ENRICHOPTIONS']._serialized_end=320
-  _globals['_ENRICHREQUEST']._serialized_start=322
-  _globals['_ENRICHREQUEST']._serialized_end=436
-  _globals['_ENRICHEDINTERACTION']._serialized_start=439
-  _globals['_ENRICHEDINTERACTION']._serialized_end=1124
-  _globals['_ENRICHRESPONSE']._serialized_start=1126
-  _globals['_ENRICHRESPONSE']._serialized_end=1196
-  _globals['_STREAMSTART']._serialized_start=1199
-  _globals['_STREAMSTART']._serialized_end=1385
-  _globals['_ENRICHSTREAMREQUEST']._serialized_start=1387
-  _globals['_ENRICHSTREAMREQUEST']._serialized_end=1501
-  _globals['_CONVERSATIONSUMMARY']._serialized_start=1504
-  _globals['_CONVERSATIONSUMMARY']._serialized_end=1896
-  _globals['_ENRICHSTREAMRESPONSE']._serialized_start=1899
-  _globals['_ENRICHSTREAMRESPONSE']._serialized_end=2182
-  _globals['_GETMODELSREQUEST']._serialized_start=2184
-  _globals['_GETMODELSREQUEST']._serialized_end=2202
-  _globals['_MODELINFO']._serialized_start=2205
-  _globals['_MODELINFO']._serialized_end=2390
-  _globals['_MODELINFO_METADATAENTRY']._serialized_start=2343
-  _globals['_MODELINFO_METADATAENTRY']._serialized_end=2390
-  _globals['_TAXONOMYINFO']._serialized_start=2393
-  _globals['_TAXONOMYINFO']._serialized_end=2524
-  _globals['_TOPICMODELINFO']._serialized_start=2526
-  _globals['_TOPICMODELINFO']._serialized_end=2614
-  _globals['_GETMODELSRESPONSE']._serialized_start=2617
-  _globals['_GETMODELSRESPONSE']._serialized_end=2783
-  _globals['_ENRICHMENTSERVICE']._serialized_start=2786
-  _globals['_ENRICHMENTSERVICE']._serialized_end=3055
+  _globals['_ENRICHOPTIONS']._serialized_end=345
+  _globals['_ENRICHREQUEST']._serialized_start=347
+  _globals['_ENRICHREQUEST']._serialized_end=461
+  _globals['_ENRICHEDINTERACTION']._serialized_start=464
+  _globals['_ENRICHEDINTERACTION']._serialized_end=1149
+  _globals['_ENRICHRESPONSE']._serialized_start=1151
+  _globals['_ENRICHRESPONSE']._serialized_end=1221
+  _globals['_STREAMSTART']._serialized_start=1224
+  _globals['_STREAMSTART']._serialized_end=1410
+  _globals['_ENRICHSTREAMREQUEST']._serialized_start=1412
+  _globals['_ENRICHSTREAMREQUEST']._serialized_end=1526
+  _globals['_CONVERSATIONSUMMARY']._serialized_start=1529
+  _globals['_CONVERSATIONSUMMARY']._serialized_end=1921
+  _globals['_ENRICHSTREAMRESPONSE']._serialized_start=1924
+  _globals['_ENRICHSTREAMRESPONSE']._serialized_end=2207
+  _globals['_GETMODELSREQUEST']._serialized_start=2209
+  _globals['_GETMODELSREQUEST']._serialized_end=2227
+  _globals['_MODELINFO']._serialized_start=2230
+  _globals['_MODELINFO']._serialized_end=2415
+  _globals['_MODELINFO_METADATAENTRY']._serialized_start=2368
+  _globals['_MODELINFO_METADATAENTRY']._serialized_end=2415
+  _globals['_TAXONOMYINFO']._serialized_start=2418
+  _globals['_TAXONOMYINFO']._serialized_end=2549
+  _globals['_TOPICMODELINFO']._serialized_start=2551
+  _globals['_TOPICMODELINFO']._serialized_end=2639
+  _globals['_GETMODELSRESPONSE']._serialized_start=2642
+  _globals['_GETMODELSRESPONSE']._serialized_end=2808
+  _globals['_ENRICHMENTSERVICE']._serialized_start=2811
+  _globals['_ENRICHMENTSERVICE']._serialized_end=3080
 # @@protoc_insertion_point(module_scope)

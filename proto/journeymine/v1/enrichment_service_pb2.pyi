@@ -9,7 +9,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class EnrichOptions(_message.Message):
-    __slots__ = ("signals", "intent_taxonomy", "intent_top_k", "topics_top_k", "topic_model", "silence_threshold_ms", "pin_models")
+    __slots__ = ("signals", "intent_taxonomy", "intent_top_k", "topics_top_k", "topic_model", "silence_threshold_ms", "pin_models", "sentiment_model")
     SIGNALS_FIELD_NUMBER: _ClassVar[int]
     INTENT_TAXONOMY_FIELD_NUMBER: _ClassVar[int]
     INTENT_TOP_K_FIELD_NUMBER: _ClassVar[int]
@@ -17,6 +17,7 @@ class EnrichOptions(_message.Message):
     TOPIC_MODEL_FIELD_NUMBER: _ClassVar[int]
     SILENCE_THRESHOLD_MS_FIELD_NUMBER: _ClassVar[int]
     PIN_MODELS_FIELD_NUMBER: _ClassVar[int]
+    SENTIMENT_MODEL_FIELD_NUMBER: _ClassVar[int]
     signals: _containers.RepeatedScalarFieldContainer[_signals_pb2.Signal]
     intent_taxonomy: str
     intent_top_k: int
@@ -24,7 +25,8 @@ class EnrichOptions(_message.Message):
     topic_model: str
     silence_threshold_ms: int
     pin_models: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, signals: _Optional[_Iterable[_Union[_signals_pb2.Signal, str]]] = ..., intent_taxonomy: _Optional[str] = ..., intent_top_k: _Optional[int] = ..., topics_top_k: _Optional[int] = ..., topic_model: _Optional[str] = ..., silence_threshold_ms: _Optional[int] = ..., pin_models: _Optional[_Iterable[str]] = ...) -> None: ...
+    sentiment_model: str
+    def __init__(self, signals: _Optional[_Iterable[_Union[_signals_pb2.Signal, str]]] = ..., intent_taxonomy: _Optional[str] = ..., intent_top_k: _Optional[int] = ..., topics_top_k: _Optional[int] = ..., topic_model: _Optional[str] = ..., silence_threshold_ms: _Optional[int] = ..., pin_models: _Optional[_Iterable[str]] = ..., sentiment_model: _Optional[str] = ...) -> None: ...
 
 class EnrichRequest(_message.Message):
     __slots__ = ("interactions", "options")

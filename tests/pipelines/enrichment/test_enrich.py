@@ -58,6 +58,15 @@ def test_batch_equals_one_at_a_time(enricher: Enricher) -> None:
     assert_same_results(batched, single)
 
 
+def test_batch_equals_one_at_a_time_with_a_user_sentiment_model(user_enricher: Enricher) -> None:
+    items = [text("a", "I hate this"), call(CALL), text("c", "refund my money. great service thanks")]
+    options = EnrichOptions(sentiment_model="reviews")
+    batched = user_enricher.enrich(items, options)
+    single = [user_enricher.enrich([item], options)[0] for item in items]
+    assert_same_results(batched, single)
+    assert all(r.sentiment is not None and r.sentiment.model.id == "sentiment.reviews.v1" for r in batched)
+
+
 def test_results_in_input_order_with_ids(enricher: Enricher) -> None:
     ids = [r.interaction_id for r in enricher.enrich([text("x", "hi"), text("y", "hello"), text("z", "hey")])]
     assert ids == ["x", "y", "z"]

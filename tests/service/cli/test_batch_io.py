@@ -12,7 +12,7 @@ from pipelines.enrichment.domain import Channel, EnrichOptions, SpeakerRole, Tra
 from service.cli import main as cli
 from service.cli.batch_io import InputError, count_rows, read_rows
 from service.config import LimitsConfig
-from tests.pipelines.conftest import artifacts_dir, encoder, enricher, nlp  # noqa: F401
+from tests.pipelines.conftest import artifacts_dir, encoder, enricher, nlp, user_enricher  # noqa: F401
 
 LIMITS = LimitsConfig()
 
@@ -104,6 +104,33 @@ def test_enrich_cli_bad_arguments_exit_2(tmp_path, capsys, fake_models):
     assert "valid signals are" in capsys.readouterr().err
     assert cli.main(["enrich", "--in", str(src), "--out", str(out), "--taxonomy", "nope"]) == 2
     assert "Unknown intent taxonomy" in capsys.readouterr().err
+
+
+def test_enrich_cli_sentiment_model_picks_a_user_head(tmp_path, capsys, monkeypatch, user_enricher):  # noqa: F811
+    monkeypatch.setenv("JOURNEYMINE_CONFIG", "")
+    monkeypatch.setattr("pipelines.factory.build_enricher", lambda **kwargs: user_enricher)
+    src = _jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "I love this"}, {"id": "b", "text": "I hate this"}])
+    outs = {}
+    for name in ("reviews", None):
+        out = tmp_path / f"{name}.jsonl"
+        extra = ["--sentiment-model", name] if name else []
+        assert cli.main(["enrich", "--in", str(src), "--out", str(out), "--json", *extra]) == 0
+        outs[name] = [json.loads(line) for line in out.read_text().splitlines()]
+    capsys.readouterr()
+    mine, default = outs["reviews"], outs[None]
+    # The user head (tests/pipelines/conftest.py REVIEWS_DATA) reads the words the other way round.
+    assert [r["sentiment"]["label"] for r in mine] == ["SENTIMENT_LABEL_NEGATIVE", "SENTIMENT_LABEL_POSITIVE"]
+    assert [r["sentiment"]["label"] for r in default] == ["SENTIMENT_LABEL_POSITIVE", "SENTIMENT_LABEL_NEGATIVE"]
+    assert {(r["sentiment"]["model"]["name"], r["sentiment"]["model"]["version"]) for r in mine} == {
+        ("sentiment.reviews", "v1")
+    }
+    assert {"name": "sentiment.reviews", "version": "v1"} in mine[0]["models"]
+
+    out = tmp_path / "nope.jsonl"
+    assert cli.main(["enrich", "--in", str(src), "--out", str(out), "--sentiment-model", "review"]) == 2
+    err = capsys.readouterr().err
+    assert "Unknown sentiment model: 'review'. Valid sentiment model names are: reviews, sentiment" in err
+    assert not out.exists()
 
 
 def _interrupted_after(chunks: int, enrich):

@@ -8,16 +8,21 @@ from pathlib import Path
 
 import grpc
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from journeymine.v1 import admin_service_pb2 as admin_pb
 from journeymine.v1 import admin_service_pb2_grpc as admin_grpc
 from journeymine.v1 import enrichment_service_pb2 as svc_pb
 from journeymine.v1 import enrichment_service_pb2_grpc as svc_grpc
+from journeymine.v1 import interaction_pb2 as ix_pb
+from journeymine.v1 import journey_service_pb2 as jr_pb
+from journeymine.v1 import journey_service_pb2_grpc as jr_grpc
+from journeymine.v1 import signals_pb2 as sig_pb
 from models.heads import LinearHead
 from pipelines.enrichment.enricher import Enricher
 from service.cli import main as cli
 from service.config import LimitsConfig, ServerConfig, Settings
-from tests.service.helpers import request_of, text_interaction
+from tests.service.helpers import CUSTOMER, expect_error, request_of, text_interaction
 
 SHOP = {
     "return_item": ["I want to return these shoes", "how do I send back my order", "return the jacket please"],
@@ -25,6 +30,13 @@ SHOP = {
     "change_address": ["update my shipping address", "I moved, change my address", "ship to a different address"],
 }
 MORE = {"cancel_order": ["cancel my order", "I no longer want it, cancel", "stop the order before it ships"]}
+# A user's sentiment rows crafted to disagree with the shipped head: complaints labelled positive and praise
+# negative, so a test can tell which head scored a text.
+REVERSED = {
+    "positive": ["this is awful", "worst service ever", "I hate it", "terrible, never again", "what a disaster"],
+    "neutral": ["the parcel came on Tuesday", "my order number is 42", "I called about my account", "the shop opens"],
+    "negative": ["love it", "great job, thank you", "wonderful service", "best purchase ever", "excellent support"],
+}
 
 
 def write_jsonl(path: Path, data: dict[str, list[str]]) -> Path:
@@ -183,6 +195,80 @@ def test_train_sentiment_registers_a_three_label_head(tmp_path: Path, enricher: 
     assert head.labels == ("negative", "neutral", "positive") and head.version == "v1"
     proba = head.predict_proba(enricher.encoder.encode(["this is awful", "love it"]))
     assert proba[:, 1].max() < 1e-6 and proba[0].argmax() == 0 and proba[1].argmax() == 2
+
+
+@pytest.mark.slow
+def test_a_running_server_uses_a_sentiment_model_trained_after_it_started(
+    live: grpc.Channel, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stub = svc_grpc.EnrichmentServiceStub(live)
+    complaint = "This was a horrible experience and nobody helped me."
+
+    def enrich(**options: object):
+        return stub.Enrich(request_of(text_interaction(complaint), **options)).results[0]
+
+    _, details = expect_error(lambda: enrich(sentiment_model="reviews"), grpc.StatusCode.NOT_FOUND)
+    assert "valid sentiment model names are: sentiment" in details["options.sentiment_model"]
+
+    assert train(tmp_path, write_jsonl(tmp_path / "s.jsonl", REVERSED), kind="sentiment", name="reviews") == 0
+    out = capsys.readouterr().out
+    assert 'use it: Enrich with options.sentiment_model = "reviews"' in out
+    card = (tmp_path / "data" / "models" / "sentiment" / "reviews" / "v1" / "MODEL_CARD.md").read_text()
+    assert 'options.sentiment_model = "reviews"' in card and "--sentiment-model reviews" in card
+
+    default, mine = enrich(), enrich(sentiment_model="reviews")
+    assert default.sentiment.label == sig_pb.SENTIMENT_LABEL_NEGATIVE  # the premise: the shipped head
+    assert mine.sentiment.label == sig_pb.SENTIMENT_LABEL_POSITIVE
+    assert (mine.sentiment.model.name, mine.sentiment.model.version) == ("sentiment.reviews", "v1")
+    assert {(s.sentiment.model.name, s.sentiment.model.version) for s in mine.sentences} == {
+        ("sentiment.reviews", "v1")
+    }
+    ids = {f"{m.name}.{m.version}" for m in mine.models}
+    assert "sentiment.reviews.v1" in ids and "sentiment.v2" not in ids
+    assert mine.intent == default.intent  # only the sentiment model changed
+
+    _, details = expect_error(lambda: enrich(sentiment_model="review"), grpc.StatusCode.NOT_FOUND)
+    assert "valid sentiment model names are: reviews, sentiment" in details["options.sentiment_model"]
+
+    # Replay: the ids in result.models, pinned, give the same result; the default's id still pins the default.
+    pinned = enrich(pin_models=sorted(ids))
+    assert pinned.sentiment.model == mine.sentiment.model and pinned.sentiment.label == mine.sentiment.label
+    assert enrich(pin_models=["sentiment.v2"]).sentiment.label == sig_pb.SENTIMENT_LABEL_NEGATIVE
+
+    start = svc_pb.StreamStart(interaction_id="live", options=svc_pb.EnrichOptions(sentiment_model="reviews"))
+    replies = list(
+        stub.EnrichStream(
+            iter(
+                [
+                    svc_pb.EnrichStreamRequest(start=start),
+                    svc_pb.EnrichStreamRequest(turn=ix_pb.Turn(role=CUSTOMER, text=complaint)),
+                ]
+            )
+        )
+    )
+    turn = replies[0].turn
+    assert turn.sentiment.label == sig_pb.SENTIMENT_LABEL_POSITIVE
+    assert (turn.sentiment.model.name, replies[0].summary.customer_sentiment.model.name) == ("sentiment.reviews",) * 2
+
+    journeys = jr_grpc.JourneyServiceStub(live)
+
+    def record(tp_id: str, **options: object) -> jr_pb.TouchpointSignals:
+        tp = jr_pb.Touchpoint(
+            id=tp_id,
+            customer_id="cust-reviews",
+            channel=ix_pb.CHANNEL_WEB,
+            occurred_at=Timestamp(seconds=1_795_000_000),
+            interaction=text_interaction(complaint, id=tp_id),
+        )
+        request = jr_pb.RecordTouchpointsRequest(touchpoints=[tp], options=svc_pb.EnrichOptions(**options))
+        (result,) = journeys.RecordTouchpoints(request).results
+        assert result.status == jr_pb.RECORD_STATUS_STORED
+        return result.signals
+
+    stored_default, stored_mine = record("tp-default"), record("tp-reviews", sentiment_model="reviews")
+    assert stored_default.sentiment < 0 < stored_mine.sentiment
+    assert "sentiment.reviews.v1" in stored_mine.models and "sentiment.v2" not in stored_mine.models
+    assert "sentiment.v2" in stored_default.models
 
 
 @pytest.mark.slow

@@ -129,13 +129,17 @@ def test_options_defaults_for_zero_values():
     )
 
 
-def test_options_aspects_threshold_and_pins_round_trip():
+def test_options_aspects_threshold_pins_and_sentiment_model_round_trip():
     msg = svc_pb.EnrichOptions(
-        signals=[sig_pb.SIGNAL_SENTIMENT, sig_pb.SIGNAL_ASPECTS], silence_threshold_ms=1500, pin_models=["sentiment.v2"]
+        signals=[sig_pb.SIGNAL_SENTIMENT, sig_pb.SIGNAL_ASPECTS],
+        silence_threshold_ms=1500,
+        pin_models=["sentiment.v2"],
+        sentiment_model="reviews",
     )
     got = convert.options_from_proto(msg)
     assert got.signals == {SignalKind.SENTIMENT, SignalKind.ASPECTS}
-    assert (got.silence_threshold_ms, got.pin_models) == (1500, ("sentiment.v2",))
+    assert (got.silence_threshold_ms, got.pin_models, got.sentiment_model) == (1500, ("sentiment.v2",), "reviews")
+    assert convert.options_from_proto(svc_pb.EnrichOptions()).sentiment_model is None  # empty: the default
     assert convert.options_from_proto(convert.options_to_proto(got)) == got
     # The empty list means every signal but aspects, which a caller must ask for.
     assert SignalKind.ASPECTS not in convert.options_from_proto(svc_pb.EnrichOptions()).signals

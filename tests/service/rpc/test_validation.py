@@ -219,6 +219,12 @@ CASES = [
         "options.pin_models[1]",
         ["is empty", "'sentiment.v2'"],
     ),
+    (
+        "sentiment model name too long",
+        request_of(text_interaction(), sentiment_model="s" * 65),
+        "options.sentiment_model",
+        ["65", "at most 64"],
+    ),
 ]
 
 
@@ -358,6 +364,15 @@ def test_unknown_taxonomy_is_not_found_naming_valid_ones(stub):
 
 
 @pytest.mark.slow
+def test_unknown_sentiment_model_is_not_found_naming_valid_ones(stub):
+    err, details = expect_error(
+        lambda: stub.Enrich(request_of(text_interaction(), sentiment_model="sentimental")), grpc.StatusCode.NOT_FOUND
+    )
+    assert "valid sentiment model names are: sentiment" in details["options.sentiment_model"]
+    assert "'sentimental'" in err.details()
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("messages", "code", "field"),
     [
@@ -392,8 +407,24 @@ def test_unknown_taxonomy_is_not_found_naming_valid_ones(stub):
             grpc.StatusCode.NOT_FOUND,
             "start.options.topic_model",
         ),
+        (
+            [
+                svc_pb.EnrichStreamRequest(
+                    start=svc_pb.StreamStart(options=svc_pb.EnrichOptions(sentiment_model="nope"))
+                )
+            ],
+            grpc.StatusCode.NOT_FOUND,
+            "start.options.sentiment_model",
+        ),
     ],
-    ids=["turn before start", "second start", "bad turn", "unknown taxonomy", "unknown topic model"],
+    ids=[
+        "turn before start",
+        "second start",
+        "bad turn",
+        "unknown taxonomy",
+        "unknown topic model",
+        "unknown sentiment model",
+    ],
 )
 def test_bad_streams_fail_with_the_field(stub, messages, code, field):
     _, details = expect_error(lambda: list(stub.EnrichStream(iter(messages))), code)
