@@ -10,7 +10,7 @@ PORT   ?= 50051
 DATASETS ?= ../shared/datasets
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads calibrate-int8 train-aspect fit-topics probe-sentiment bench bench-aspect bench-topics bench-journeys load-test clean
+.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads calibrate-int8 train-aspect fit-topics probe-sentiment probe-sentiment-heads bench bench-aspect bench-topics bench-journeys load-test clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ train-aspect: $(STAMP) ## retrain the aspect-polarity model (aspect.v1) on MAMS 
 
 fit-topics: $(STAMP) ## refit the bundled topic model from $(DATASETS)
 	$(PY) -m models.training.fit_topics --datasets $(DATASETS)
+
+probe-sentiment-heads: $(STAMP) ## experiment (issue 20): which sets and head sizes move sentiment on the serving embeddings; CPU, ~10 min first run
+	$(PY) -m models.training.probe_sentiment_heads --datasets $(DATASETS)
 
 probe-sentiment: $(STAMP) ## experiment (issue 20): fine-tuned encoder vs frozen head on sentiment, unseen sets; wants a GPU
 	$(PY) -m models.training.probe_finetune_sentiment --datasets $(DATASETS) --model "$$($(PY) -c 'from models.encoder import default_model_path; print(default_model_path())')" --complaints

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -287,3 +288,173 @@ LICENSES: dict[str, str] = {
     "tweeteval_sentiment": "no explicit license (research use)",
     "dynasent": "CC BY 4.0",
 }
+
+
+# --- The service register: customer turns that report a problem (negative) or ask a plain question (neutral) ---
+#
+# A reviewable rule, by intent name: a customer who reports that something went wrong is having a bad experience,
+# even in calm, factual words; a customer asking how something works is not. Each list is split in two halves by
+# intent, so a model trained on half "a" can be scored on intents it never saw (half "b").
+REGISTER_PROBLEMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "banking77": (
+        (
+            "card_not_working",
+            "declined_transfer",
+            "pending_transfer",
+            "card_swallowed",
+            "wrong_amount_of_cash_received",
+            "card_payment_not_recognised",
+            "extra_charge_on_statement",
+            "failed_transfer",
+            "declined_cash_withdrawal",
+            "top_up_failed",
+            "balance_not_updated_after_bank_transfer",
+            "lost_or_stolen_card",
+        ),
+        (
+            "declined_card_payment",
+            "Refund_not_showing_up",
+            "transfer_not_received_by_recipient",
+            "compromised_card",
+            "cash_withdrawal_not_recognised",
+            "direct_debit_payment_not_recognised",
+            "transaction_charged_twice",
+            "reverted_card_payment?",
+            "pin_blocked",
+            "contactless_not_working",
+            "unable_to_verify_identity",
+            "top_up_reverted",
+        ),
+    ),
+    "bitext_cs_intent": (("complaint", "payment_issue"), ("registration_problems",)),
+    "multidogo": (("reportlostcard", "disputecharge"), ("reportbrokenphone", "reportbrokensoftware")),
+}
+REGISTER_QUESTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "banking77": (
+        (
+            "exchange_rate",
+            "supported_cards_and_currencies",
+            "fiat_currency_support",
+            "age_limit",
+            "country_support",
+            "top_up_limits",
+            "order_physical_card",
+            "getting_virtual_card",
+            "visa_or_mastercard",
+            "receiving_money",
+            "change_pin",
+            "card_delivery_estimate",
+        ),
+        (
+            "atm_support",
+            "apple_pay_or_google_pay",
+            "automatic_top_up",
+            "disposable_card_limits",
+            "get_physical_card",
+            "getting_spare_card",
+            "transfer_timing",
+            "verify_my_identity",
+            "edit_personal_details",
+            "activate_my_card",
+        ),
+    ),
+    "bitext_cs_intent": (
+        (
+            "check_invoice",
+            "get_invoice",
+            "set_up_shipping_address",
+            "place_order",
+            "track_order",
+            "change_order",
+            "check_refund_policy",
+            "delivery_options",
+            "delivery_period",
+        ),
+        (
+            "check_cancellation_fee",
+            "create_account",
+            "change_shipping_address",
+            "check_payment_methods",
+            "newsletter_subscription",
+            "edit_account",
+            "switch_account",
+            "recover_password",
+            "track_refund",
+        ),
+    ),
+    "multidogo": (
+        (
+            "changeseatassignment",
+            "getboardingpass",
+            "getseatinfo",
+            "bookflight",
+            "orderpizzaintent",
+            "orderdrinkintent",
+            "ordersaladintent",
+            "orderburgerintent",
+            "updateaddress",
+        ),
+        (
+            "checkbalance",
+            "transfermoney",
+            "getproofofinsurance",
+            "checkclaimstatus",
+            "startserviceintent",
+            "softwareupdate",
+            "startorder",
+            "expensereport",
+        ),
+    ),
+}
+REGISTER_HALVES: tuple[str, ...] = ("a", "b")
+# MultiDoGo files "ok", "yes", "k" under task intents too; a turn this short reports nothing.
+REGISTER_MIN_WORDS = 3
+
+
+def _distinct(texts: Iterable[str]) -> list[str]:
+    """Stripped texts, first occurrence of each (case-insensitive), empties dropped."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for text in texts:
+        key = text.strip().lower()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(text.strip())
+    return out
+
+
+def load_service_register(root: Path) -> dict[str, LabelledSet]:
+    """Customer-service turns labelled by ``REGISTER_PROBLEMS`` (negative) and ``REGISTER_QUESTIONS`` (neutral).
+
+    Sources, all permissively licensed: Banking77 train (both slices), both bitext releases, MultiDoGo train turns.
+    Keys ``problems_a``, ``questions_a``, ``problems_b``, ``questions_b``: half "a" of each list may be trained
+    on, half "b" holds only intents absent from "a" and is for scoring. Texts have at least ``REGISTER_MIN_WORDS``
+    words and are distinct: a text (case-insensitive) that falls under two keys is dropped from both.
+    """
+    b77, bitext = load_banking77(root), load_bitext(root)
+    pools = {
+        "banking77": b77["train"] + b77["dev"],
+        "bitext_cs_intent": bitext["train"] + bitext["dev"],
+        "multidogo": load_multidogo(root)["train"],
+    }
+    raw: dict[str, tuple[list[str], str]] = {}
+    rules = (("problems", REGISTER_PROBLEMS, "negative"), ("questions", REGISTER_QUESTIONS, "neutral"))
+    for kind, rule, label in rules:
+        for half_index, half in enumerate(REGISTER_HALVES):
+            texts: list[str] = []
+            for source, pool in pools.items():
+                wanted = set(rule[source][half_index])
+                missing = wanted - set(pool.labels)
+                if missing:
+                    raise ValueError(f"{source}: register intents {sorted(missing)} not in the data; fix the rule")
+                texts += [text for text, intent in zip(pool.texts, pool.labels, strict=True) if intent in wanted]
+            kept = [text for text in _distinct(texts) if len(text.split()) >= REGISTER_MIN_WORDS]
+            raw[f"{kind}_{half}"] = (kept, label)
+    # A text filed under more than one key ("I need to change my address" as a question and as a problem) says
+    # nothing reliable about either, and would leak from a training half into a scored one: it is dropped.
+    owners = Counter(text.lower() for texts, _ in raw.values() for text in texts)
+    out: dict[str, LabelledSet] = {}
+    for key, (texts, label) in raw.items():
+        unique = [text for text in texts if owners[text.lower()] == 1]
+        out[key] = LabelledSet(unique, [label] * len(unique))
+    return out

@@ -7,9 +7,10 @@ rows neither trained on:
 
     train   GoEmotions 3-class train + 80 % of DynaSent r1 dev (the shipped head's sets, permissive)
             [+ SST-2 train, research use: --research]
-            [+ Banking77 problem reports as negative, half of the problem intents: --complaints]
+            [+ the service register's half a (problem reports negative, plain questions neutral,
+               datasets.load_service_register): --complaints]
     score   GoEmotions dev, SST-2 dev (negative/positive only), TweetEval val (macro-recall),
-            DynaSent r1 held-out 20 % and r2 dev, and two Banking77 probes on intents never trained on:
+            DynaSent r1 held-out 20 % and r2 dev, and the register's half b (intents never trained on):
             problem reports read as negative, and plain questions read as not negative.
 
     python -m models.training.probe_finetune_sentiment --datasets ../shared/datasets \\
@@ -25,7 +26,7 @@ import argparse
 import itertools
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,52 +37,28 @@ from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerBase
 from models.training import datasets as ds
 from models.training.datasets import SENTIMENT_LABELS, LabelledSet
 
-# Banking77 intents whose texts report a problem (a customer having a bad experience), split in two
-# halves by a fixed rule: A may be trained on (--complaints), B is only ever scored.
-PROBLEMS_A = (
-    "card_not_working",
-    "declined_transfer",
-    "pending_transfer",
-    "card_swallowed",
-    "wrong_amount_of_cash_received",
-    "card_payment_not_recognised",
-    "extra_charge_on_statement",
-    "failed_transfer",
-    "declined_cash_withdrawal",
-)
-PROBLEMS_B = (
-    "declined_card_payment",
-    "refund_not_showing_up",
-    "transfer_not_received_by_recipient",
-    "compromised_card",
-    "cash_withdrawal_not_recognised",
-    "direct_debit_payment_not_recognised",
-    "transaction_charged_twice",
-    "reverted_card_payment?",
-    "pin_blocked",
-)
-# Plain questions with nothing wrong: a sentiment model should not call them negative.
-QUESTIONS = (
-    "exchange_rate",
-    "supported_cards_and_currencies",
-    "fiat_currency_support",
-    "age_limit",
-    "country_support",
-    "top_up_limits",
-    "order_physical_card",
-    "getting_virtual_card",
-    "visa_or_mastercard",
-    "receiving_money",
-)
 NEGATIVE = SENTIMENT_LABELS.index("negative")
 
 
-def banking_texts(root: Path, intents: Sequence[str]) -> list[str]:
-    """Banking77 texts (train and dev slice alike) of ``intents``."""
-    splits = ds.load_banking77(root)
-    rows = splits["train"] + splits["dev"]
-    wanted = set(intents)
-    return [text for text, label in zip(rows.texts, rows.labels, strict=True) if label in wanted]
+def scored_sets(
+    root: Path, corpus: dict[str, LabelledSet], register: dict[str, LabelledSet], trained: Iterable[str]
+) -> dict[str, LabelledSet]:
+    """The sets the sentiment probes score, by name; register texts also in ``trained`` are left out."""
+    seen = {text.lower() for text in trained}
+    # Scored rows are never trained rows, even where a register text also occurs in GoEmotions or DynaSent.
+    unseen = {
+        key: register[key].subset(i for i, text in enumerate(register[key].texts) if text.lower() not in seen)
+        for key in ("problems_b", "questions_b")
+    }
+    return {
+        "goemotions_dev": corpus["dev"],
+        "sst2_dev": ds.load_sst2_dev(root)["dev"],
+        "tweeteval_val": ds.load_tweeteval_val(root)["val"],
+        "dynasent_r1_heldout": corpus["dynasent_r1_heldout"],
+        "dynasent_r2_dev": corpus["dynasent_r2_dev"],
+        "register_problems_b": unseen["problems_b"],
+        "register_questions_b": unseen["questions_b"],
+    }
 
 
 def build_sets(
@@ -92,21 +69,10 @@ def build_sets(
     train = corpus["train"]
     if research:
         train = train + ds.load_sst2_train(root)["train"]
+    register = ds.load_service_register(root)
     if complaints:
-        texts = banking_texts(root, PROBLEMS_A)
-        train = train + LabelledSet(texts, ["negative"] * len(texts))
-    problems = banking_texts(root, PROBLEMS_B)
-    questions = banking_texts(root, QUESTIONS)
-    scored = {
-        "goemotions_dev": corpus["dev"],
-        "sst2_dev": ds.load_sst2_dev(root)["dev"],
-        "tweeteval_val": ds.load_tweeteval_val(root)["val"],
-        "dynasent_r1_heldout": corpus["dynasent_r1_heldout"],
-        "dynasent_r2_dev": corpus["dynasent_r2_dev"],
-        "banking77_problems_b": LabelledSet(problems, ["negative"] * len(problems)),
-        "banking77_questions": LabelledSet(questions, ["neutral"] * len(questions)),
-    }
-    return train, scored
+        train = train + register["problems_a"] + register["questions_a"]
+    return train, scored_sets(root, corpus, register, train.texts)
 
 
 def ece(proba: np.ndarray, gold: np.ndarray, bins: int = 10) -> float:
@@ -130,9 +96,9 @@ def figures(name: str, proba: np.ndarray, data: LabelledSet) -> dict[str, float]
         pred = np.array(keep)[sub.argmax(axis=1)]
         return {"accuracy": float((pred == gold).mean())}
     pred = proba.argmax(axis=1)
-    if name == "banking77_problems_b":
+    if name == "register_problems_b":
         return {"share_negative": float((pred == NEGATIVE).mean())}
-    if name == "banking77_questions":
+    if name == "register_questions_b":
         return {"share_not_negative": float((pred != NEGATIVE).mean())}
     out = {"accuracy": float((pred == gold).mean()), "ece": ece(proba, gold)}
     if name == "tweeteval_val":
@@ -250,7 +216,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--datasets", type=Path, required=True, help="the folder holding goemotions/, sst2/, ...")
     parser.add_argument("--model", type=Path, required=True, help="a sentence-transformers folder (all-MiniLM-L6-v2)")
     parser.add_argument("--research", action="store_true", help="also train on SST-2 train (research-use licence)")
-    parser.add_argument("--complaints", action="store_true", help="also train on Banking77 problem reports as negative")
+    parser.add_argument(
+        "--complaints",
+        action="store_true",
+        help="also train on the service register's half a (problem reports negative, plain questions neutral)",
+    )
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--lr", type=float, default=5e-5)

@@ -114,3 +114,41 @@ def test_small_talk_is_short_distinct_neutral_and_dev_is_unseen() -> None:
     lowered = [t.lower() for t in train.texts]
     assert len(set(lowered)) == len(lowered) and not set(lowered) & {t.lower() for t in dev.texts}
     assert {"thanks", "hi"} <= set(lowered)
+
+
+def test_register_halves_share_no_intent() -> None:
+    # Half "b" must hold only intents the "a" half never trains on, or its score is not a probe of unseen intents.
+    for rule in (ds.REGISTER_PROBLEMS, ds.REGISTER_QUESTIONS):
+        for source, (half_a, half_b) in rule.items():
+            assert half_a and half_b, source
+            assert not set(half_a) & set(half_b), source
+    for source in ds.REGISTER_PROBLEMS:
+        problems = set().union(*ds.REGISTER_PROBLEMS[source])
+        assert not problems & set().union(*ds.REGISTER_QUESTIONS[source]), source
+
+
+@needs_datasets
+def test_service_register_labels_problems_negative_and_questions_neutral() -> None:
+    register = ds.load_service_register(DATASETS)
+    assert set(register) == {"problems_a", "questions_a", "problems_b", "questions_b"}
+    for key, data in register.items():
+        assert set(data.labels) == {"negative" if key.startswith("problems") else "neutral"}, key
+        lowered = [t.lower() for t in data.texts]
+        assert len(lowered) == len(set(lowered)) > 1000, key
+    b77 = ds.load_banking77(DATASETS)["train"]
+    rows = list(zip(b77.texts, b77.labels, strict=True))
+    charged_twice = {t for t, y in rows if y == "transaction_charged_twice"}
+    assert charged_twice and charged_twice <= set(register["problems_b"].texts)
+    assert not charged_twice & set(register["problems_a"].texts)
+    refunds = {t for t, y in rows if y == "Refund_not_showing_up"}
+    assert refunds and refunds <= set(register["problems_b"].texts)
+
+
+def test_service_register_refuses_an_intent_the_data_lacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = ds.LabelledSet(["my card was declined", "what is the rate"], ["declined_card_payment", "exchange_rate"])
+    splits = {"train": pool, "dev": ds.LabelledSet([], [])}
+    monkeypatch.setattr(ds, "load_banking77", lambda root: splits)
+    monkeypatch.setattr(ds, "load_bitext", lambda root: splits)
+    monkeypatch.setattr(ds, "load_multidogo", lambda root: splits)
+    with pytest.raises(ValueError, match=r"banking77: register intents .* not in the data"):
+        ds.load_service_register(Path("unused"))

@@ -24,7 +24,7 @@ def test_figures_judge_each_set_by_its_own_measure() -> None:
     proba = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.4, 0.5, 0.1]])
     data = LabelledSet(["a", "b", "c"], ["negative", "positive", "positive"])
     assert figures("sst2_dev", proba, data) == {"accuracy": pytest.approx(2 / 3)}  # neutral is left out there
-    assert figures("banking77_problems_b", proba, data) == {"share_negative": pytest.approx(1 / 3)}
+    assert figures("register_problems_b", proba, data) == {"share_negative": pytest.approx(1 / 3)}
     assert figures("tweeteval_val", proba, data)["macro_recall"] == pytest.approx((1.0 + 0.5) / 2)
     assert ece(np.array([[1.0, 0.0, 0.0]]), np.array([0])) == 0.0
 
@@ -32,8 +32,8 @@ def test_figures_judge_each_set_by_its_own_measure() -> None:
 @needs_data
 def test_the_probe_holds_out_the_intents_it_scores() -> None:
     train, scored = build_sets(ROOT, research=False, complaints=True, seed=42)
-    assert set(scored["banking77_problems_b"].texts).isdisjoint(train.texts)
-    assert set(scored["banking77_questions"].texts).isdisjoint(train.texts)
+    assert set(scored["register_problems_b"].texts).isdisjoint(train.texts)
+    assert set(scored["register_questions_b"].texts).isdisjoint(train.texts)
     plain, _ = build_sets(ROOT, research=False, complaints=False, seed=42)
     assert len(train) > len(plain) and "neutral" in plain.labels
 
@@ -53,7 +53,7 @@ def test_a_smoke_run_reports_both_models_on_every_set(tmp_path: Path) -> None:
             "tweeteval_val",
             "dynasent_r1_heldout",
             "dynasent_r2_dev",
-            "banking77_problems_b",
-            "banking77_questions",
+            "register_problems_b",
+            "register_questions_b",
         }
         assert 0.0 <= result[model]["tweeteval_val"]["macro_recall"] <= 1.0

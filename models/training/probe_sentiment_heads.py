@@ -1,0 +1,213 @@
+"""Probe (issue 20): which training sets and which head capacity move sentiment on the serving embeddings?
+
+An experiment, not a shipped recipe: it trains nothing that the service loads. Every arm is a head on the
+embeddings the server computes (``build_encoder()``: the tuned encoder, ONNX int8 by default), trained with
+AdamW on per-source weighted rows, temperature-scaled on 5 % of its own training rows, and scored on rows no
+arm trains on:
+
+    arms    v2-recipe   GoEmotions 3-class train + 80 % of DynaSent r1 dev + MultiDoGo small talk (as shipped)
+            +register   ... + the service register's half a (datasets.load_service_register)
+            +sst2       ... + SST-2 train (research use; its rows train only the negative/positive logits)
+            each as a linear head and as a one-hidden-layer MLP (``--arms`` picks some)
+    score   SST-2 dev (negative/positive), TweetEval val (macro-recall), DynaSent r1 held-out 20 % and r2 dev,
+            GoEmotions dev, MultiDoGo small talk dev (share neutral), and the register's half b, intents never
+            trained on: problem reports (share negative) and plain questions (share not negative)
+
+    python -m models.training.probe_sentiment_heads --datasets ../shared/datasets [--json OUT]
+
+Embeddings are cached under ``.cache/embeddings``; the first run encodes ~160,000 texts (about 8 minutes on
+2 cores), later runs take about a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models.training import datasets as ds
+from models.training.datasets import SENTIMENT_LABELS, LabelledSet
+from models.training.embeddings import ENCODER_ID, CachedEmbedder
+from models.training.metrics import expected_calibration_error, label_indices, macro_recall
+from models.training.probe_finetune_sentiment import scored_sets
+
+NEGATIVE, NEUTRAL, POSITIVE = range(3)
+BATCH = 256
+CALIBRATION_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class Source:
+    """Training rows of one set, their total weight, and whether they are binary (no neutral)."""
+
+    name: str
+    weight: float
+    binary: bool = False
+
+
+V2_RECIPE = (Source("goemotions_train", 3.0), Source("dynasent_r1_train", 1.0), Source("small_talk_train", 0.5))
+REGISTER = (Source("register_problems_a", 1.0), Source("register_questions_a", 1.0))
+SST2 = (Source("sst2_train", 3.0, binary=True),)
+ARMS: dict[str, tuple[tuple[Source, ...], int]] = {
+    "v2-recipe linear": (V2_RECIPE, 0),
+    "v2-recipe mlp": (V2_RECIPE, 512),
+    "+register linear": (V2_RECIPE + REGISTER, 0),
+    "+register mlp": (V2_RECIPE + REGISTER, 512),
+    "+register+sst2 linear": (V2_RECIPE + REGISTER + SST2, 0),
+    "+register+sst2 mlp": (V2_RECIPE + REGISTER + SST2, 512),
+}
+
+
+def load_sets(root: Path, seed: int) -> dict[str, LabelledSet]:
+    """Every training and scored set of the probe, by name."""
+    corpus = ds.load_sentiment_corpus(root, seed=seed)
+    talk = ds.load_small_talk(root)
+    register = ds.load_service_register(root)
+    train = {
+        "goemotions_train": ds.load_goemotions_3class(root)["train"],
+        "dynasent_r1_train": corpus["dynasent_r1_train"],
+        "small_talk_train": talk["train"],
+        "register_problems_a": register["problems_a"],
+        "register_questions_a": register["questions_a"],
+        "sst2_train": ds.load_sst2_train(root)["train"],
+    }
+    trained = (text for data in train.values() for text in data.texts)
+    return {**train, **scored_sets(root, corpus, register, trained), "small_talk_dev": talk["dev"]}
+
+
+def train_head(
+    parts: Sequence[tuple[np.ndarray, np.ndarray, float, bool]],
+    *,
+    hidden: int,
+    epochs: int = 8,
+    lr: float = 2e-3,
+    seed: int = 0,
+) -> tuple[Callable[[np.ndarray], np.ndarray], float]:
+    """Fit a linear (``hidden=0``) or MLP head; returns (calibrated proba function, temperature).
+
+    ``parts`` are (embeddings, label indices, total weight, binary) per source: a source's rows share its
+    weight equally, and binary rows are scored by cross-entropy over negative and positive only.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    x = torch.tensor(np.concatenate([p[0] for p in parts]), dtype=torch.float32)
+    y = torch.tensor(np.concatenate([p[1] for p in parts]), dtype=torch.long)
+    w = torch.tensor(np.concatenate([np.full(len(p[1]), p[2] / len(p[1])) for p in parts]), dtype=torch.float32)
+    binary = torch.tensor(np.concatenate([np.full(len(p[1]), p[3]) for p in parts]))
+    w = w / w.mean()
+    order = torch.randperm(len(y), generator=gen)
+    n_cal = max(1, int(len(y) * CALIBRATION_SHARE))
+    cal, fit_rows = order[:n_cal], order[n_cal:]
+    dim = x.shape[1]
+    net: torch.nn.Module = (
+        torch.nn.Linear(dim, 3)
+        if hidden == 0
+        else torch.nn.Sequential(
+            torch.nn.Dropout(0.1),
+            torch.nn.Linear(dim, hidden),
+            torch.nn.GELU(),
+            torch.nn.Dropout(0.2),
+            torch.nn.Linear(hidden, 3),
+        )
+    )
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    steps = epochs * (len(fit_rows) // BATCH + 1)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
+    no_neutral = torch.tensor([0.0, -1e4, 0.0])
+    net.train()
+    for _ in range(epochs):
+        shuffled = fit_rows[torch.randperm(len(fit_rows), generator=gen)]
+        for start in range(0, len(shuffled), BATCH):
+            idx = shuffled[start : start + BATCH]
+            logits = net(x[idx]) + binary[idx, None].float() * no_neutral
+            loss = (torch.nn.functional.cross_entropy(logits, y[idx], reduction="none") * w[idx]).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+    net.eval()
+    cal3 = cal[~binary[cal]]
+    with torch.no_grad():
+        cal_logits, cal_y = net(x[cal3]), y[cal3]
+    log_t = torch.zeros(1, requires_grad=True)
+    lbfgs = torch.optim.LBFGS([log_t], max_iter=100)
+
+    def closure() -> torch.Tensor:
+        lbfgs.zero_grad()
+        nll = torch.nn.functional.cross_entropy(cal_logits / log_t.exp(), cal_y)
+        nll.backward()
+        return nll
+
+    lbfgs.step(closure)
+    temperature = float(log_t.detach().exp())
+
+    def proba(emb: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return torch.softmax(net(torch.tensor(emb, dtype=torch.float32)) / temperature, dim=1).numpy()
+
+    return proba, temperature
+
+
+def score(proba: Callable[[np.ndarray], np.ndarray], x: dict[str, np.ndarray], y: dict[str, np.ndarray]) -> dict:
+    """Each scored set by its own measure (see the module docstring)."""
+    out: dict[str, float] = {}
+    p = proba(x["sst2_dev"])[:, [NEGATIVE, POSITIVE]]
+    out["sst2_dev_accuracy"] = float((np.where(p.argmax(axis=1) == 1, POSITIVE, NEGATIVE) == y["sst2_dev"]).mean())
+    p = proba(x["tweeteval_val"])
+    out["tweeteval_val_macro_recall"] = macro_recall(y["tweeteval_val"], p.argmax(axis=1))
+    out["tweeteval_val_ece"] = expected_calibration_error(p, y["tweeteval_val"])
+    for name in ("dynasent_r1_heldout", "dynasent_r2_dev", "goemotions_dev"):
+        p = proba(x[name])
+        out[f"{name}_accuracy"] = float((p.argmax(axis=1) == y[name]).mean())
+        out[f"{name}_ece"] = expected_calibration_error(p, y[name])
+    out["small_talk_dev_share_neutral"] = float((proba(x["small_talk_dev"]).argmax(axis=1) == NEUTRAL).mean())
+    out["register_problems_b_share_negative"] = float(
+        (proba(x["register_problems_b"]).argmax(axis=1) == NEGATIVE).mean()
+    )
+    out["register_questions_b_share_not_negative"] = float(
+        (proba(x["register_questions_b"]).argmax(axis=1) != NEGATIVE).mean()
+    )
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def run(sets: dict[str, LabelledSet], embedder: CachedEmbedder, arms: Sequence[str], seed: int) -> dict:
+    """Figures of every arm in ``arms``."""
+    x = {name: embedder.embed(data.texts, desc=name) for name, data in sets.items()}
+    y = {name: label_indices(data.labels, SENTIMENT_LABELS) for name, data in sets.items()}
+    results: dict[str, dict] = {}
+    for arm in arms:
+        sources, hidden = ARMS[arm]
+        parts = [(x[s.name], y[s.name], s.weight, s.binary) for s in sources]
+        proba, temperature = train_head(parts, hidden=hidden, seed=seed)
+        results[arm] = {**score(proba, x, y), "temperature": round(temperature, 4)}
+        print(arm, json.dumps(results[arm]), flush=True)
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m models.training.probe_sentiment_heads", description=__doc__)
+    parser.add_argument("--datasets", type=Path, required=True, help="the folder holding goemotions/, sst2/, ...")
+    parser.add_argument("--arms", nargs="+", choices=sorted(ARMS), default=list(ARMS), help="arms to run")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    from models.encoder import EncoderConfig, build_encoder
+
+    config = EncoderConfig()
+    # The cache key names the backend: int8 embeddings are not the torch ones the shipped heads' cache holds.
+    embedder = CachedEmbedder(
+        encoder_factory=lambda: build_encoder(config), encoder_id=f"{ENCODER_ID}.{config.backend}"
+    )
+    results = run(load_sets(args.datasets, args.seed), embedder, args.arms, args.seed)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
