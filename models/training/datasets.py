@@ -251,6 +251,18 @@ def load_sentiment_corpus(root: Path, *, seed: int = DEFAULT_SEED) -> dict[str, 
     }
 
 
+def _distinct(texts: Iterable[str]) -> list[str]:
+    """Stripped texts, first occurrence of each (case-insensitive), empties dropped."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for text in texts:
+        key = text.strip().lower()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(text.strip())
+    return out
+
+
 # MultiDoGo dialogue acts that are politeness or procedure, not an opinion about the service.
 SMALL_TALK_ACTS: tuple[str, ...] = ("openinggreeting", "closinggreeting", "thankyou", "confirmation")
 SMALL_TALK_MAX_WORDS = 6
@@ -267,12 +279,13 @@ def load_small_talk(root: Path) -> dict[str, LabelledSet]:
     seen: set[str] = set()
     splits: dict[str, LabelledSet] = {}
     for split in ("train", "dev"):
-        texts: list[str] = []
-        for text, label in zip(mdg[split].texts, mdg[split].labels, strict=True):
-            key = text.strip().lower()
-            if label in SMALL_TALK_ACTS and len(key.split()) <= SMALL_TALK_MAX_WORDS and key and key not in seen:
-                seen.add(key)
-                texts.append(text.strip())
+        short = [
+            text
+            for text, label in zip(mdg[split].texts, mdg[split].labels, strict=True)
+            if label in SMALL_TALK_ACTS and len(text.split()) <= SMALL_TALK_MAX_WORDS
+        ]
+        texts = [text for text in _distinct(short) if text.lower() not in seen]
+        seen.update(text.lower() for text in texts)
         splits[split] = LabelledSet(texts, ["neutral"] * len(texts))
     return splits
 
@@ -409,18 +422,6 @@ REGISTER_QUESTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 REGISTER_HALVES: tuple[str, ...] = ("a", "b")
 # MultiDoGo files "ok", "yes", "k" under task intents too; a turn this short reports nothing.
 REGISTER_MIN_WORDS = 3
-
-
-def _distinct(texts: Iterable[str]) -> list[str]:
-    """Stripped texts, first occurrence of each (case-insensitive), empties dropped."""
-    seen: set[str] = set()
-    out: list[str] = []
-    for text in texts:
-        key = text.strip().lower()
-        if key and key not in seen:
-            seen.add(key)
-            out.append(text.strip())
-    return out
 
 
 def load_service_register(root: Path) -> dict[str, LabelledSet]:

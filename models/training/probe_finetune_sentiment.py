@@ -100,6 +100,8 @@ def figures(name: str, proba: np.ndarray, data: LabelledSet) -> dict[str, float]
         return {"share_negative": float((pred == NEGATIVE).mean())}
     if name == "register_questions_b":
         return {"share_not_negative": float((pred != NEGATIVE).mean())}
+    if name == "small_talk_dev":
+        return {"share_neutral": float((pred == SENTIMENT_LABELS.index("neutral")).mean())}
     out = {"accuracy": float((pred == gold).mean()), "ece": ece(proba, gold)}
     if name == "tweeteval_val":
         recalls = [float((pred[gold == k] == k).mean()) for k in range(3) if (gold == k).any()]

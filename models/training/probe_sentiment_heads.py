@@ -33,10 +33,9 @@ import torch
 from models.training import datasets as ds
 from models.training.datasets import SENTIMENT_LABELS, LabelledSet
 from models.training.embeddings import ENCODER_ID, CachedEmbedder
-from models.training.metrics import expected_calibration_error, label_indices, macro_recall
-from models.training.probe_finetune_sentiment import scored_sets
+from models.training.metrics import fit_temperature, label_indices
+from models.training.probe_finetune_sentiment import figures, scored_sets
 
-NEGATIVE, NEUTRAL, POSITIVE = range(3)
 BATCH = 256
 CALIBRATION_SHARE = 0.05
 
@@ -134,17 +133,7 @@ def train_head(
     cal3 = cal[~binary[cal]]
     with torch.no_grad():
         cal_logits, cal_y = net(x[cal3]), y[cal3]
-    log_t = torch.zeros(1, requires_grad=True)
-    lbfgs = torch.optim.LBFGS([log_t], max_iter=100)
-
-    def closure() -> torch.Tensor:
-        lbfgs.zero_grad()
-        nll = torch.nn.functional.cross_entropy(cal_logits / log_t.exp(), cal_y)
-        nll.backward()
-        return nll
-
-    lbfgs.step(closure)
-    temperature = float(log_t.detach().exp())
+    temperature = fit_temperature(cal_logits.numpy(), cal_y.numpy())
 
     def proba(emb: np.ndarray) -> np.ndarray:
         with torch.no_grad():
@@ -153,26 +142,25 @@ def train_head(
     return proba, temperature
 
 
-def score(proba: Callable[[np.ndarray], np.ndarray], x: dict[str, np.ndarray], y: dict[str, np.ndarray]) -> dict:
-    """Each scored set by its own measure (see the module docstring)."""
-    out: dict[str, float] = {}
-    p = proba(x["sst2_dev"])[:, [NEGATIVE, POSITIVE]]
-    out["sst2_dev_accuracy"] = float((np.where(p.argmax(axis=1) == 1, POSITIVE, NEGATIVE) == y["sst2_dev"]).mean())
-    p = proba(x["tweeteval_val"])
-    out["tweeteval_val_macro_recall"] = macro_recall(y["tweeteval_val"], p.argmax(axis=1))
-    out["tweeteval_val_ece"] = expected_calibration_error(p, y["tweeteval_val"])
-    for name in ("dynasent_r1_heldout", "dynasent_r2_dev", "goemotions_dev"):
-        p = proba(x[name])
-        out[f"{name}_accuracy"] = float((p.argmax(axis=1) == y[name]).mean())
-        out[f"{name}_ece"] = expected_calibration_error(p, y[name])
-    out["small_talk_dev_share_neutral"] = float((proba(x["small_talk_dev"]).argmax(axis=1) == NEUTRAL).mean())
-    out["register_problems_b_share_negative"] = float(
-        (proba(x["register_problems_b"]).argmax(axis=1) == NEGATIVE).mean()
-    )
-    out["register_questions_b_share_not_negative"] = float(
-        (proba(x["register_questions_b"]).argmax(axis=1) != NEGATIVE).mean()
-    )
-    return {k: round(v, 4) for k, v in out.items()}
+SCORED = (
+    "sst2_dev",
+    "tweeteval_val",
+    "dynasent_r1_heldout",
+    "dynasent_r2_dev",
+    "goemotions_dev",
+    "small_talk_dev",
+    "register_problems_b",
+    "register_questions_b",
+)
+
+
+def score(proba: Callable[[np.ndarray], np.ndarray], x: dict[str, np.ndarray], sets: dict[str, LabelledSet]) -> dict:
+    """Each scored set by its own measure (``probe_finetune_sentiment.figures``), flat as ``<set>_<figure>``."""
+    return {
+        f"{name}_{figure}": round(value, 4)
+        for name in SCORED
+        for figure, value in figures(name, proba(x[name]), sets[name]).items()
+    }
 
 
 def run(sets: dict[str, LabelledSet], embedder: CachedEmbedder, arms: Sequence[str], seed: int) -> dict:
@@ -184,7 +172,7 @@ def run(sets: dict[str, LabelledSet], embedder: CachedEmbedder, arms: Sequence[s
         sources, hidden = ARMS[arm]
         parts = [(x[s.name], y[s.name], s.weight, s.binary) for s in sources]
         proba, temperature = train_head(parts, hidden=hidden, seed=seed)
-        results[arm] = {**score(proba, x, y), "temperature": round(temperature, 4)}
+        results[arm] = {**score(proba, x, sets), "temperature": round(temperature, 4)}
         print(arm, json.dumps(results[arm]), flush=True)
     return results
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.training.probe_sentiment_heads import ARMS, NEGATIVE, NEUTRAL, POSITIVE, score, train_head
+from models.training.datasets import SENTIMENT_LABELS, LabelledSet
+from models.training.probe_sentiment_heads import ARMS, SCORED, score, train_head
+
+NEGATIVE, NEUTRAL, POSITIVE = range(3)
 
 
 def _clusters(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -31,20 +34,11 @@ def test_a_head_learns_separable_classes_beside_binary_rows(hidden: int) -> None
 
 
 def test_score_reads_each_set_by_its_own_measure() -> None:
-    names = [
-        "sst2_dev",
-        "tweeteval_val",
-        "dynasent_r1_heldout",
-        "dynasent_r2_dev",
-        "goemotions_dev",
-        "small_talk_dev",
-        "register_problems_b",
-        "register_questions_b",
-    ]
     # A "model" that reads the first column of x as the class index.
-    x = {name: np.array([[NEGATIVE], [NEUTRAL], [POSITIVE], [NEUTRAL]], dtype=np.float32) for name in names}
-    y = {name: np.array([NEGATIVE, NEUTRAL, POSITIVE, POSITIVE]) for name in names}
-    figures = score(lambda emb: np.eye(3)[emb[:, 0].astype(int)] * 0.8 + 0.2 / 3, x, y)
+    x = {name: np.array([[NEGATIVE], [NEUTRAL], [POSITIVE], [NEUTRAL]], dtype=np.float32) for name in SCORED}
+    gold = [SENTIMENT_LABELS[k] for k in (NEGATIVE, NEUTRAL, POSITIVE, POSITIVE)]
+    sets = {name: LabelledSet(["a", "b", "c", "d"], gold) for name in SCORED}
+    figures = score(lambda emb: np.eye(3)[emb[:, 0].astype(int)] * 0.8 + 0.2 / 3, x, sets)
     # Neutral is left out there: rows 2 and 4 tie negative with positive, and the tie goes to negative.
     assert figures["sst2_dev_accuracy"] == 0.5
     assert figures["tweeteval_val_macro_recall"] == pytest.approx((1 + 1 + 0.5) / 3, abs=1e-4)
