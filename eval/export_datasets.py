@@ -24,6 +24,8 @@ with speaker CUSTOMER or AGENT; timestamps are synthetic, ISO-8601 UTC):
   index minutes; USER turns are CUSTOMER, SYSTEM turns AGENT. gold = mean of the dialogue's
   OVERALL annotator ratings (1-5). The OVERALL line, the action labels and the per-turn ratings
   are not written.
+- ``uss_dev_journeys``: the same, for only the SGD and MultiWOZ dialogues the satisfaction head
+  (``models/training/heads/satisfaction.py``) holds out as dev, so its score figures are on unseen dialogues.
 - ``star_customer_journeys``: STAR, one customer per ``user_worker_id`` with >= 3 dialogues that
   have turns; each such dialogue is a touchpoint, in dialogue_id order one hour apart from
   2024-01-01T00:00Z. The satisfaction proxy of a dialogue is
@@ -133,56 +135,32 @@ def _touchpoint(tp_id: str, occurred_at: str, turns: list[dict[str, str]]) -> di
     return {"id": tp_id, "channel": "chat", "occurred_at": occurred_at, "turns": turns}
 
 
-def uss_dialogues(path: Path) -> list[tuple[list[dict[str, str]], list[int]]]:
-    """(turns, OVERALL ratings) per USS dialogue; lines ``ROLE<TAB>text<TAB>action<TAB>ratings``, blank-separated.
+def uss_journeys(root: Path, corpus: str, *, only: set[int] | None = None) -> list[dict[str, Any]]:
+    """One journey per USS dialogue of ``corpus`` (SGD or MWOZ); gold = mean OVERALL rating (1-5).
 
-    Only speaker and text of each turn are kept (no action labels, no per-turn ratings).
+    ``only``: the dialogue indices to write (default all). Speaker and text of each turn are kept, never the
+    ratings or action labels.
     """
-    if not path.is_file():
-        raise FileNotFoundError(f"dataset file missing: {path}")
-    dialogues: list[tuple[list[dict[str, str]], list[int]]] = []
-    turns: list[dict[str, str]] = []
-    start = 0
-    with path.open(encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, start=1):
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                if turns:
-                    raise ValueError(f"{path}: dialogue starting at line {start} has no OVERALL line")
-                continue
-            if not turns:
-                start = line_no
-            parts = line.split("\t")
-            if len(parts) != 4 or parts[0] not in USS_SPEAKERS:
-                raise ValueError(
-                    f"{path}: line {line_no}: expected ROLE<TAB>text<TAB>action<TAB>ratings, ROLE USER|SYSTEM"
-                )
-            role, text = parts[0], parts[1].strip()
-            if role == "USER" and text == "OVERALL":
-                try:
-                    ratings = [int(r) for r in parts[3].split(",")]
-                except ValueError as exc:
-                    raise ValueError(f"{path}: line {line_no}: OVERALL ratings {parts[3]!r} are not integers") from exc
-                if not turns:
-                    raise ValueError(f"{path}: line {line_no}: OVERALL line without a dialogue before it")
-                dialogues.append((turns, ratings))
-                turns = []
-            elif text:
-                turns.append({"speaker": USS_SPEAKERS[role], "text": text})
-    if turns:
-        raise ValueError(f"{path}: dialogue starting at line {start} has no OVERALL line")
-    return dialogues
-
-
-def uss_journeys(root: Path, corpus: str) -> list[dict[str, Any]]:
-    """One journey per USS dialogue of ``corpus`` (SGD or MWOZ); gold = mean OVERALL rating (1-5)."""
     prefix = corpus.lower()
     journeys = []
-    for i, (turns, ratings) in enumerate(uss_dialogues(root / "uss_user_satisfaction" / f"{corpus}.txt")):
+    for i, dialogue in enumerate(ds.load_uss(root, corpus)):
+        if only is not None and i not in only:
+            continue
+        turns = [{"speaker": USS_SPEAKERS[t.role], "text": t.text} for t in dialogue.turns]
         customer = f"{prefix}-{i:06d}"
         touchpoint = _touchpoint(f"{customer}-1", _timestamp(timedelta(minutes=i)), turns)
-        journeys.append({"customer_id": customer, "gold": statistics.fmean(ratings), "touchpoints": [touchpoint]})
+        journeys.append(
+            {"customer_id": customer, "gold": statistics.fmean(dialogue.overall), "touchpoints": [touchpoint]}
+        )
     return journeys
+
+
+def uss_dev_journeys(root: Path) -> list[dict[str, Any]]:
+    """``uss_journeys`` of only the dialogues the satisfaction head never trained on (its dev 20 %), both corpora."""
+    from models.training.heads.satisfaction import dev_indices
+
+    held = dev_indices(root)
+    return [j for corpus in ds.USS_CORPORA for j in uss_journeys(root, corpus, only=held[corpus])]
 
 
 def star_dialogue_value(dialogue: Mapping[str, Any]) -> float:
@@ -357,6 +335,7 @@ EXPORTS: dict[str, tuple[tuple[str, ...], Callable[[Path], dict[str, Records]]]]
     "mams": (("mams_atsa_dev",), lambda root: {"mams_atsa_dev": mams_atsa_rows(root, "val")}),
     "uss_sgd_journeys": (("uss_sgd_journeys",), lambda root: {"uss_sgd_journeys": uss_journeys(root, "SGD")}),
     "uss_mwoz_journeys": (("uss_mwoz_journeys",), lambda root: {"uss_mwoz_journeys": uss_journeys(root, "MWOZ")}),
+    "uss_dev_journeys": (("uss_dev_journeys",), lambda root: {"uss_dev_journeys": uss_dev_journeys(root)}),
     "star_customer_journeys": (
         ("star_customer_journeys",),
         lambda root: {"star_customer_journeys": star_customer_journeys(root)},

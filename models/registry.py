@@ -145,6 +145,14 @@ SPECS: tuple[ModelSpec, ...] = (
         "aspect-term polarity (MAMS ATSA): aspect LoRA adapter over the shared encoder + span head",
         AspectModel.load,
     ),
+    ModelSpec(
+        "satisfaction",
+        "satisfaction",
+        "v1",
+        "satisfaction/v1",
+        "3-class customer satisfaction (USS) head on a customer turn and the agent turn before it",
+        LinearHead.load,
+    ),
 )
 
 DEFAULTS: dict[str, str] = {
@@ -152,6 +160,7 @@ DEFAULTS: dict[str, str] = {
     "sentiment": "sentiment.v2",
     "intent": "intent.customer_service.v2",
     "topics": "topics.customer_service.v2",
+    "satisfaction": "satisfaction.v1",
 }
 
 REGISTRY: dict[str, ModelSpec] = {spec.id: spec for spec in SPECS}

@@ -459,3 +459,78 @@ def load_service_register(root: Path) -> dict[str, LabelledSet]:
         unique = [text for text in texts if owners[text.lower()] == 1]
         out[key] = LabelledSet(unique, [label] * len(unique))
     return out
+
+
+# --- USS (Sun et al. 2021): service dialogues with 1-5 satisfaction per user turn and per dialogue ---------------
+
+USS_ROLES: tuple[str, ...] = ("USER", "SYSTEM")
+USS_CORPORA: tuple[str, ...] = ("SGD", "MWOZ")  # the two task-oriented service corpora in the shared folder
+SATISFACTION_LABELS: tuple[str, ...] = ("dissatisfied", "neutral", "satisfied")
+LICENSES["uss_user_satisfaction"] = "annotations: no explicit license (research use); dialogues CC BY-SA 4.0 / MIT"
+
+
+@dataclass(frozen=True)
+class UssTurn:
+    """One line of a USS dialogue: ``role`` USER or SYSTEM; ``ratings`` are the annotators' 1-5 (user turns only)."""
+
+    role: str
+    text: str
+    ratings: tuple[int, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """3-class satisfaction of a rated user turn: the annotators' mean rounded (Python's round, as USS's
+        SOURCE.md counts are), < 3, = 3 or > 3."""
+        if not self.ratings:
+            raise ValueError("only a rated user turn has a satisfaction label")
+        level = round(sum(self.ratings) / len(self.ratings))
+        return SATISFACTION_LABELS[0 if level < 3 else 1 if level == 3 else 2]
+
+
+@dataclass(frozen=True)
+class UssDialogue:
+    turns: tuple[UssTurn, ...]
+    overall: tuple[int, ...]  # the dialogue-level OVERALL ratings
+
+
+def load_uss(root: Path, corpus: str) -> list[UssDialogue]:
+    """Every dialogue of ``uss_user_satisfaction/<corpus>.txt`` as published.
+
+    Lines are ``ROLE<TAB>text<TAB>action<TAB>ratings``; dialogues are blank-line separated and end with
+    ``USER<TAB>OVERALL<TAB><TAB>ratings``. Lines with empty text are skipped (they carry nothing to read).
+    """
+    if corpus not in USS_CORPORA:
+        raise ValueError(f"unknown USS corpus {corpus!r}; expected one of {USS_CORPORA}")
+    path = _require(root / "uss_user_satisfaction" / f"{corpus}.txt")
+    dialogues: list[UssDialogue] = []
+    turns: list[UssTurn] = []
+    start = 0
+    with path.open(encoding="utf-8") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                if turns:
+                    raise ValueError(f"{path}: dialogue starting at line {start} has no OVERALL line")
+                continue
+            if not turns:
+                start = line_no
+            parts = line.split("\t")
+            if len(parts) != 4 or parts[0] not in USS_ROLES:
+                raise ValueError(
+                    f"{path}: line {line_no}: expected ROLE<TAB>text<TAB>action<TAB>ratings, ROLE USER|SYSTEM"
+                )
+            role, text, rated = parts[0], parts[1].strip(), parts[3].strip()
+            try:
+                ratings = tuple(int(r) for r in rated.split(",")) if rated else ()
+            except ValueError as exc:
+                raise ValueError(f"{path}: line {line_no}: ratings {rated!r} are not integers") from exc
+            if role == "USER" and text == "OVERALL":
+                if not turns:
+                    raise ValueError(f"{path}: line {line_no}: OVERALL line without a dialogue before it")
+                dialogues.append(UssDialogue(tuple(turns), ratings))
+                turns = []
+            elif text:
+                turns.append(UssTurn(role, text, ratings if role == "USER" else ()))
+    if turns:
+        raise ValueError(f"{path}: dialogue starting at line {start} has no OVERALL line")
+    return dialogues

@@ -163,6 +163,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     rng = np.random.default_rng(args.seed)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     train, scored = build_sets(args.datasets, research=args.research, complaints=args.complaints, seed=args.seed)
+    if args.max_train and len(train) > args.max_train:  # a CPU-sized run: a random sample of the training rows
+        train = train.subset(sorted(rng.permutation(len(train))[: args.max_train].tolist()))
     if args.limit:  # a smoke run: a random slice of the training rows, the first rows of each scored set
         train = train.subset(rng.permutation(len(train))[: args.limit].tolist())
         scored = {name: data.subset(range(min(args.limit, len(data)))) for name, data in scored.items()}
@@ -171,6 +173,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     y = np.array([SENTIMENT_LABELS.index(label) for label in train.labels])
     result: dict[str, object] = {
         "train_rows": len(train),
+        "max_train": args.max_train,
         "research": args.research,
         "complaints": args.complaints,
         "device": device,
@@ -230,6 +233,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--c", type=float, default=1.0, help="C of the frozen-encoder logistic regression")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--max-train", type=int, default=0, help="train on a random sample of this many rows (0: all); for CPU runs"
+    )
     parser.add_argument("--limit", type=int, default=0, help="smoke run: at most this many rows of every set")
     args = parser.parse_args(argv)
     result = run(args)

@@ -1,4 +1,4 @@
-"""Train the shipped linear heads (sentiment and the intent taxonomies) on the shared encoder's embeddings.
+"""Train the shipped linear heads (sentiment, the intent taxonomies, satisfaction) on the shared encoder's embeddings.
 
 The encoder (all-MiniLM-L6-v2 with the project's multi-task LoRA adapter merged, see
 ``models/encoder.py``) stays fixed here; retrain every head after the adapter changes.
@@ -10,7 +10,7 @@ heads) -> save head + MODEL_CARD.md. This module is the command line; each head'
 rules (``heads.thresholds``) and the card pieces (``heads.cards``). Run from the repository root:
 
     python -m models.training.train_heads --datasets ../shared/datasets
-        [--only sentiment,banking77,clinc150,customer_service] [--out models/artifacts]
+        [--only sentiment,banking77,clinc150,customer_service,satisfaction] [--out models/artifacts]
 """
 
 from __future__ import annotations
@@ -26,23 +26,27 @@ from models.training.heads.cards import TrainedHead
 from models.training.heads.clinc150 import train_clinc150
 from models.training.heads.customer_service import train_customer_service
 from models.training.heads.fit import HEAD_VERSION
+from models.training.heads.satisfaction import VERSION as SATISFACTION_VERSION
+from models.training.heads.satisfaction import train_satisfaction
 from models.training.heads.sentiment import train_sentiment
 
 MODULE = "models.training.train_heads"
 DEFAULT_SEED = 42
-HEAD_KEYS: tuple[str, ...] = ("sentiment", "banking77", "clinc150", "customer_service")
+HEAD_KEYS: tuple[str, ...] = ("sentiment", "banking77", "clinc150", "customer_service", "satisfaction")
 
 TRAINERS: dict[str, Callable[[Path, CachedEmbedder, int, str], TrainedHead]] = {
     "sentiment": train_sentiment,
     "banking77": train_banking77,
     "clinc150": train_clinc150,
     "customer_service": train_customer_service,
+    "satisfaction": train_satisfaction,
 }
 OUT_DIRS: dict[str, str] = {
     "sentiment": f"sentiment/{HEAD_VERSION}",
     "banking77": f"intent/banking77/{HEAD_VERSION}",
     "clinc150": f"intent/clinc150/{HEAD_VERSION}",
     "customer_service": f"intent/customer_service/{HEAD_VERSION}",
+    "satisfaction": f"satisfaction/{SATISFACTION_VERSION}",
 }
 
 

@@ -185,6 +185,25 @@ class Sentiment:
     model: ModelRef
 
 
+class SatisfactionLabel(StrEnum):
+    DISSATISFIED = "dissatisfied"
+    NEUTRAL = "neutral"
+    SATISFIED = "satisfied"
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """How satisfied the customer is with the conversation so far (a customer turn) or overall (a transcript)."""
+
+    label: SatisfactionLabel
+    dissatisfied: float
+    neutral: float
+    satisfied: float
+    # satisfied - dissatisfied, in [-1, 1]
+    score: float
+    model: ModelRef
+
+
 @dataclass(frozen=True)
 class SentenceSentiment:
     span: TextSpan
@@ -235,6 +254,8 @@ class TurnSignals:
     speaker_id: str
     sentiment: Sentiment | None
     intent: Intent | None
+    # Customer turns of a transcript, when the satisfaction model is loaded: read with the agent turn before it.
+    satisfaction: Satisfaction | None = None
 
 
 @dataclass(frozen=True)
@@ -343,6 +364,8 @@ class EnrichedInteraction:
     conversation: ConversationMetrics | None = None
     aspects: tuple[AspectSentiment, ...] = ()
     aspect_summary: tuple[AspectSummary, ...] = ()
+    # Transcripts with customer turns, when the satisfaction model is loaded: the conversation's estimate.
+    satisfaction: Satisfaction | None = None
 
 
 @dataclass(frozen=True)
@@ -365,6 +388,7 @@ class ConversationSummary:
     topics: tuple[TopicAssignment, ...]
     conversation: ConversationMetrics | None = None
     aspect_summary: tuple[AspectSummary, ...] = ()
+    satisfaction: Satisfaction | None = None
 
 
 @dataclass(frozen=True)

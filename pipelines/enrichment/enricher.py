@@ -60,6 +60,7 @@ from pipelines.enrichment.parsing import InProcessParser, Parser
 from pipelines.enrichment.pins import pinned_models, pinned_name
 from pipelines.enrichment.pipelined import pipelined
 from pipelines.enrichment.prepared import PartAnalysis, Plan, Prepared, Stages
+from pipelines.enrichment.satisfaction import SatisfactionStage
 from pipelines.enrichment.segment import parts_of
 from pipelines.enrichment.sentiment import SentimentConfig, SentimentStage
 from pipelines.enrichment.topics import TopicStage
@@ -79,6 +80,9 @@ class EnrichConfig(BaseModel):
     # Run spaCy in a child process (pipelines/enrichment/parsing.py), so a batch's parse overlaps the previous batch's
     # encoder pass on another core. Off on one-core hosts, where there is nothing to overlap with.
     parse_in_subprocess: bool = True
+    # Estimate the customer's satisfaction in calls and chats with the bundled satisfaction head. Its training
+    # ratings (USS) are research-use data: a deployment whose data policy forbids them sets this to false.
+    satisfaction: bool = True
 
 
 class Enricher:
@@ -114,6 +118,8 @@ class Enricher:
         self.topics: TopicStage = self.topic_stage(None)
         # Loaded on the first request that asks for aspects: the model is a second transformer.
         self._aspects: AspectStage | None = None
+        # Reads customer turns beside the agent turn before them; None where the registry has no satisfaction model.
+        self.satisfaction: SatisfactionStage | None = self._satisfaction_stage()
 
     # --- lookups -------------------------------------------------------------------------------
 
@@ -129,6 +135,11 @@ class Enricher:
                 head=self.registry.load(spec.id), config=self.config.sentiment
             )
         return self._sentiment_stages[spec.id]
+
+    def _satisfaction_stage(self) -> SatisfactionStage | None:
+        if not self.config.satisfaction or not self.registry.of_kind("satisfaction"):
+            return None
+        return SatisfactionStage(head=self.registry.load(self.registry.resolve("satisfaction", None).id))
 
     def intent_stage(self, taxonomy: str | None, *, field: str = "options.intent_taxonomy") -> IntentStage:
         """The stage for a taxonomy name (None: the default); NotFoundError names the valid ones."""
@@ -352,11 +363,12 @@ class Enricher:
         if SignalKind.ASPECTS in signals:
             keywords = [k for t in summary.topics for k in t.keywords]
             aspects = tuple(a for pa in parts for a in self.score_aspects(pa, keywords))
-        models = self._models_used(options, stages, encoded=bool(parts))
+        models = self._models_used(options, stages, encoded=bool(parts), satisfied=summary.satisfaction is not None)
         return EnrichedInteraction(
             interaction_id=interaction.id,
             language=plan.language,
             sentiment=summary.customer_sentiment,
+            satisfaction=summary.satisfaction,
             sentences=sentences,
             turns=turns,
             roles=summary.roles if is_transcript else (),
@@ -392,18 +404,33 @@ class Enricher:
         return pa.aspects
 
     def turn_signals(self, pa: PartAnalysis, options: EnrichOptions, stages: Stages) -> TurnSignals:
-        """``rollup.turn_signals`` with the call's sentiment and intent heads."""
-        return rollup.turn_signals(pa, options, stages.intent, sentiment=stages.sentiment)
+        """``rollup.turn_signals`` with the call's sentiment and intent heads and the satisfaction head."""
+        return rollup.turn_signals(
+            pa, options, stages.intent, sentiment=stages.sentiment, satisfaction=self.satisfaction
+        )
 
     def summarize(
         self, parts: Sequence[PartAnalysis], options: EnrichOptions, stages: Stages, *, transcript: bool
     ) -> ConversationSummary:
-        """``rollup.summarize`` with the call's heads: customer, role, trend, intent, topics."""
+        """``rollup.summarize`` with the call's heads: customer, role, trend, satisfaction, intent, topics.
+
+        Scores the satisfaction of customer turns not yet scored first (transcripts, when sentiment is asked for).
+        """
+        if self.satisfaction is not None and transcript and SignalKind.SENTIMENT in options.signals:
+            rollup.score_satisfaction(parts, self.satisfaction)
         return rollup.summarize(
-            parts, options, stages.intent, stages.topics, sentiment=stages.sentiment, transcript=transcript
+            parts,
+            options,
+            stages.intent,
+            stages.topics,
+            sentiment=stages.sentiment,
+            transcript=transcript,
+            satisfaction=self.satisfaction,
         )
 
-    def _models_used(self, options: EnrichOptions, stages: Stages, *, encoded: bool) -> tuple[ModelRef, ...]:
+    def _models_used(
+        self, options: EnrichOptions, stages: Stages, *, encoded: bool, satisfied: bool = False
+    ) -> tuple[ModelRef, ...]:
         # spaCy segments every part, so its model always contributes.
         refs = [self.nlp_model]
         signals = options.signals
@@ -411,6 +438,8 @@ class Enricher:
             refs.append(self.encoder_model)
         if SignalKind.SENTIMENT in signals:
             refs.append(stages.sentiment.model)
+            if satisfied and self.satisfaction is not None:
+                refs.append(self.satisfaction.model)
         if stages.intent is not None:
             refs.append(stages.intent.model)
         if stages.topics is not None:
@@ -426,6 +455,8 @@ class Enricher:
         (``pins.pinned_models``).
         """
         refs = [self.nlp_model, self.encoder_model]
+        if self.satisfaction is not None:
+            refs.append(self.satisfaction.model)
         if self._aspects is not None:
             refs.append(self._aspects.model)
         return refs

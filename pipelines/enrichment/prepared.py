@@ -35,6 +35,8 @@ class PartAnalysis:
     embedding: np.ndarray | None = None
     sentiment_proba: np.ndarray | None = None
     sentence_proba: list[np.ndarray] = field(default_factory=list)
+    # Customer turns of a transcript: satisfaction read with the preceding agent turn (``rollup.score_satisfaction``).
+    satisfaction_proba: np.ndarray | None = None
     # Noun-chunk aspect candidates from the parse (only when aspects are asked for), then their scores.
     aspect_candidates: list[Candidate] = field(default_factory=list)
     aspects: list[AspectSentiment] = field(default_factory=list)

@@ -20,21 +20,51 @@ from pipelines.enrichment.domain import (
 )
 from pipelines.enrichment.intent import IntentStage
 from pipelines.enrichment.prepared import PartAnalysis
+from pipelines.enrichment.satisfaction import SatisfactionStage
 from pipelines.enrichment.sentiment import SentimentStage
 from pipelines.enrichment.topics import TopicStage
 
 
+def score_satisfaction(parts: Sequence[PartAnalysis], stage: SatisfactionStage) -> None:
+    """Set ``satisfaction_proba`` on every customer turn not yet scored, read with the agent turn before it.
+
+    Agent and bot turns are context only. A turn already scored keeps its value, so a live stream scores
+    each turn once and its running result equals the whole transcript's.
+    """
+    pending: list[PartAnalysis] = []
+    pairs: list[tuple[np.ndarray, np.ndarray | None]] = []
+    agent: np.ndarray | None = None
+    for pa in parts:
+        if pa.embedding is None:
+            continue
+        if pa.part.role in (SpeakerRole.AGENT, SpeakerRole.BOT):
+            agent = pa.embedding
+        elif pa.part.role == SpeakerRole.CUSTOMER and pa.satisfaction_proba is None:
+            pending.append(pa)
+            pairs.append((pa.embedding, agent))
+    for pa, proba in zip(pending, stage.turns(pairs), strict=True):
+        pa.satisfaction_proba = proba
+
+
 def turn_signals(
-    pa: PartAnalysis, options: EnrichOptions, intent: IntentStage | None, *, sentiment: SentimentStage
+    pa: PartAnalysis,
+    options: EnrichOptions,
+    intent: IntentStage | None,
+    *,
+    sentiment: SentimentStage,
+    satisfaction: SatisfactionStage | None = None,
 ) -> TurnSignals:
-    """One turn's sentiment and (customer turns only) intent, from its own embedding."""
+    """One turn's sentiment and (customer turns only) intent and satisfaction, from its own embedding."""
     turn_sentiment = None
     if SignalKind.SENTIMENT in options.signals and pa.sentiment_proba is not None:
         turn_sentiment = sentiment.from_proba(pa.sentiment_proba)
     turn_intent = None
     if intent is not None and pa.part.role == SpeakerRole.CUSTOMER and pa.embedding is not None:
         turn_intent = intent.predict(pa.embedding[None, :], options.intent_top_k)[0]
-    return TurnSignals(pa.part.index, pa.part.role, pa.part.speaker_id, turn_sentiment, turn_intent)
+    turn_satisfaction = None
+    if satisfaction is not None and pa.satisfaction_proba is not None:
+        turn_satisfaction = satisfaction.from_proba(pa.satisfaction_proba)
+    return TurnSignals(pa.part.index, pa.part.role, pa.part.speaker_id, turn_sentiment, turn_intent, turn_satisfaction)
 
 
 def summarize(
@@ -45,8 +75,9 @@ def summarize(
     *,
     sentiment: SentimentStage,
     transcript: bool,
+    satisfaction: SatisfactionStage | None = None,
 ) -> ConversationSummary:
-    """Roll parts up: customer sentiment, per-role sentiment, trend, document intent and topics."""
+    """Roll parts up: customer sentiment, per-role sentiment, trend, satisfaction, document intent and topics."""
     signals = options.signals
     customer = [pa for pa in parts if pa.part.role == SpeakerRole.CUSTOMER and pa.embedding is not None]
     roles: tuple[RoleSentiment, ...] = ()
@@ -63,7 +94,11 @@ def summarize(
     if topics_stage is not None:
         topics = topics_stage.document_topics(embeddings, weights, options.topics_top_k)
     customer_sentiment = _document_sentiment(customer, sentiment) if SignalKind.SENTIMENT in signals else None
-    return ConversationSummary(len(parts), customer_sentiment, roles, trend, doc_intent, topics)
+    overall = None
+    if satisfaction is not None and transcript and SignalKind.SENTIMENT in signals:
+        scored = [pa.satisfaction_proba for pa in customer if pa.satisfaction_proba is not None]
+        overall = satisfaction.conversation(np.vstack(scored)) if scored else None
+    return ConversationSummary(len(parts), customer_sentiment, roles, trend, doc_intent, topics, satisfaction=overall)
 
 
 def _document_sentiment(customer: Sequence[PartAnalysis], sentiment: SentimentStage) -> Sentiment | None:

@@ -110,6 +110,9 @@ class TouchpointSignals:
     # Survey rating rescaled to [0, 1] (mean of the rated responses); None when not rated.
     rating: float | None = None
     models: tuple[str, ...] = ()
+    # Calls and chats: the customer's estimated satisfaction with the conversation, P(satisfied) - P(dissatisfied)
+    # in [-1, 1] (pipelines/enrichment/satisfaction.py); None for other channels or without the model.
+    satisfaction: float | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ class Component(StrEnum):
     RATING = "rating"
     EFFORT = "effort"
     OUTCOME = "outcome"
+    SATISFACTION = "satisfaction"
 
 
 @dataclass(frozen=True)

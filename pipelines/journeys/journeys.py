@@ -406,6 +406,7 @@ def summarise(interaction: Interaction | None, result: EnrichedInteraction) -> T
         topics=tuple(t.label for t in result.topics),
         rating=survey_rating(interaction),
         models=tuple(m.id for m in result.models),
+        satisfaction=result.satisfaction.score if result.satisfaction is not None else None,
     )
 
 

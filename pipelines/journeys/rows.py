@@ -43,6 +43,7 @@ def row_of(item: StoredTouchpoint) -> dict[str, Any]:
         "agent_turns": s.agent_turns,
         "agent_failures": s.agent_failures,
         "models": list(s.models),
+        "satisfaction": s.satisfaction,
     }
     attributes = {
         "ivr_path": list(a.ivr_path),
@@ -116,6 +117,7 @@ def touchpoint_of(row: Any) -> StoredTouchpoint:
             corrections=signals.get("corrections", 0),
             agent_turns=signals.get("agent_turns", 0),
             agent_failures=signals.get("agent_failures", 0),
+            satisfaction=signals.get("satisfaction"),
             models=tuple(signals.get("models", ())),
         ),
         parts=tuple(

@@ -56,6 +56,8 @@ class ScoringConfig(BaseModel):
     rating_weight: float = Field(default=4.0, ge=0)
     effort_weight: float = Field(default=1.0, ge=0)
     outcome_weight: float = Field(default=1.0, ge=0)
+    # The learned satisfaction estimate of a call or chat (P(satisfied) - P(dissatisfied) over its customer turns).
+    satisfaction_weight: float = Field(default=1.0, ge=0)
     repeat_window_days: float = Field(default=7.0, gt=0)
     repeat_contact: float = Field(default=-0.6, ge=-1, le=0)
     channel_switch: float = Field(default=-0.3, ge=-1, le=0)
@@ -110,6 +112,8 @@ def evidence_of(history: Sequence[StoredTouchpoint], config: ScoringConfig) -> l
         rating = s.rating if s.rating is not None else _attribute_rating(tp)
         if rating is not None:
             add(Component.RATING, "survey rating", 2.0 * rating - 1.0, config.rating_weight)
+        if s.satisfaction is not None:
+            add(Component.SATISFACTION, "estimated satisfaction", s.satisfaction, config.satisfaction_weight)
         if s.intent:
             earlier = last_by_intent.get(s.intent)
             if earlier is not None and tp.occurred_at - earlier.occurred_at <= window:

@@ -32,6 +32,8 @@ from pipelines.enrichment.domain import (
     PlainText,
     RatingScale,
     RoleSentiment,
+    Satisfaction,
+    SatisfactionLabel,
     SentenceSentiment,
     Sentiment,
     SentimentLabel,
@@ -102,6 +104,11 @@ SENTIMENT_LABEL_TO_PROTO: dict[SentimentLabel, int] = {
     SentimentLabel.MIXED: sig_pb.SENTIMENT_LABEL_MIXED,
 }
 SENTIMENT_LABEL_FROM_PROTO: dict[int, SentimentLabel] = {v: k for k, v in SENTIMENT_LABEL_TO_PROTO.items()}
+SATISFACTION_LABEL_TO_PROTO: dict[SatisfactionLabel, int] = {
+    SatisfactionLabel.DISSATISFIED: sig_pb.SATISFACTION_LABEL_DISSATISFIED,
+    SatisfactionLabel.NEUTRAL: sig_pb.SATISFACTION_LABEL_NEUTRAL,
+    SatisfactionLabel.SATISFIED: sig_pb.SATISFACTION_LABEL_SATISFIED,
+}
 
 ASPECT_SOURCE_TO_PROTO: dict[str, int] = {
     "noun_chunk": sig_pb.ASPECT_SOURCE_NOUN_CHUNK,
@@ -205,6 +212,17 @@ def sentiment_to_proto(s: Sentiment) -> sig_pb.Sentiment:
     )
 
 
+def satisfaction_to_proto(s: Satisfaction) -> sig_pb.Satisfaction:
+    return sig_pb.Satisfaction(
+        label=SATISFACTION_LABEL_TO_PROTO[s.label],
+        dissatisfied=s.dissatisfied,
+        neutral=s.neutral,
+        satisfied=s.satisfied,
+        score=s.score,
+        model=model_ref_to_proto(s.model),
+    )
+
+
 def sentence_to_proto(s: SentenceSentiment) -> sig_pb.SentenceSentiment:
     return sig_pb.SentenceSentiment(span=span_to_proto(s.span), sentiment=sentiment_to_proto(s.sentiment))
 
@@ -241,6 +259,8 @@ def turn_signals_to_proto(t: TurnSignals) -> sig_pb.TurnSignals:
         msg.sentiment.CopyFrom(sentiment_to_proto(t.sentiment))
     if t.intent is not None:
         msg.intent.CopyFrom(intent_to_proto(t.intent))
+    if t.satisfaction is not None:
+        msg.satisfaction.CopyFrom(satisfaction_to_proto(t.satisfaction))
     return msg
 
 
@@ -343,6 +363,8 @@ def enriched_to_proto(r: EnrichedInteraction) -> svc_pb.EnrichedInteraction:
         msg.trend.CopyFrom(trend_to_proto(r.trend))
     if r.intent is not None:
         msg.intent.CopyFrom(intent_to_proto(r.intent))
+    if r.satisfaction is not None:
+        msg.satisfaction.CopyFrom(satisfaction_to_proto(r.satisfaction))
     return msg
 
 

@@ -135,15 +135,19 @@ def test_uss_journeys(fake_datasets: Path, tmp_path: Path, capsys: pytest.Captur
 
 
 def test_uss_malformed_file_names_the_line(tmp_path: Path) -> None:
-    from eval.export_datasets import uss_dialogues
+    from models.training.datasets import load_uss
 
-    bad = tmp_path / "SGD.txt"
+    bad = tmp_path / "uss_user_satisfaction" / "SGD.txt"
+    bad.parent.mkdir()
     bad.write_text("USER\thello\tINFORM\t3,3\nSYSTEM\thi\n")
     with pytest.raises(ValueError, match="line 2: expected ROLE"):
-        uss_dialogues(bad)
+        load_uss(tmp_path, "SGD")
     bad.write_text("USER\thello\tINFORM\t3,3\n\nUSER\tOVERALL\t\t3\n")
     with pytest.raises(ValueError, match="starting at line 1 has no OVERALL"):
-        uss_dialogues(bad)
+        load_uss(tmp_path, "SGD")
+    bad.write_text("USER\thello\tINFORM\t3,x\nUSER\tOVERALL\t\t3\n")
+    with pytest.raises(ValueError, match="line 1: ratings '3,x' are not integers"):
+        load_uss(tmp_path, "SGD")
 
 
 def test_star_customer_and_dialogue_journeys(fake_datasets: Path, tmp_path: Path) -> None:
@@ -211,3 +215,8 @@ def test_exports_journeys_from_the_real_sets(tmp_path: Path) -> None:
     assert all(1 <= j["gold"] <= 5 for name in names[:2] for j in journeys[name])
     assert all(0 <= j["gold"] <= 1 for name in names[2:] for j in journeys[name])
     assert all(len(j["touchpoints"]) >= 3 for j in journeys["star_customer_journeys"])
+    assert main(["--datasets", str(DATASETS), "--out", str(tmp_path), "--only", "uss_dev_journeys"]) == 0
+    dev = read_jsonl(tmp_path / "uss_dev_journeys.jsonl")
+    assert len(dev) == 400  # the satisfaction head's dev 20 % of each corpus's 1,000 dialogues
+    every = {j["customer_id"]: j for name in names[:2] for j in journeys[name]}
+    assert all(every[j["customer_id"]] == j for j in dev)

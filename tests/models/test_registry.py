@@ -14,6 +14,7 @@ EXPECTED = {
     "intent.clinc150.v2": ("intent", "intent/clinc150/v2"),
     "topics.customer_service.v2": ("topics", "topics/customer_service/v2"),
     "aspect.v1": ("aspect", "aspect/v1"),
+    "satisfaction.v1": ("satisfaction", "satisfaction/v1"),
 }
 
 
@@ -24,6 +25,7 @@ def test_registry_snapshot() -> None:
         "sentiment": "sentiment.v2",
         "intent": "intent.customer_service.v2",
         "topics": "topics.customer_service.v2",
+        "satisfaction": "satisfaction.v1",
     }
 
 

@@ -88,6 +88,17 @@ def test_head_probabilities_sum_to_one_and_are_batch_invariant(registry: ModelRe
     np.testing.assert_allclose(single, proba[:4], rtol=1e-5, atol=1e-6)
 
 
+def test_satisfaction_head_reads_a_turn_beside_the_agent_turn(registry: ModelRegistry) -> None:
+    from models.satisfaction import LABELS
+
+    head = registry.load("satisfaction.v1")
+    assert tuple(head.labels) == LABELS
+    assert head.dim == 2 * 384  # the customer turn's embedding, then the agent turn's
+    assert head.metadata["encoder"] == ENCODER_ID
+    proba = head.predict_proba(np.hstack([random_unit_rows(8), random_unit_rows(8, seed=1)]))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+
+
 def test_topic_model_is_well_formed(registry: ModelRegistry) -> None:
     model = registry.load("topics.customer_service.v2")
     k = len(model.topics)
@@ -111,6 +122,7 @@ def test_registry_ids_are_the_shipped_set() -> None:
         "intent.banking77.v2",
         "intent.clinc150.v2",
         "intent.customer_service.v2",
+        "satisfaction.v1",
         "sentiment.v2",
         "topics.customer_service.v2",
     ]

@@ -81,6 +81,40 @@ def _train_head(
     )
 
 
+# (customer turn, the agent turn before it) by satisfaction label: the agent's failure is what the customer answers.
+SATISFACTION_DATA = {
+    "dissatisfied": [
+        ("no that is wrong", "sorry I cannot find it"),
+        ("that is not what I asked", "here is a flight to paris"),
+        ("still broken nobody helps", "please try again later"),
+        ("no find something else", "I booked the wrong hotel"),
+    ],
+    "neutral": [
+        ("my account number is ten", "what is your account number"),
+        ("I called on monday", "when did you call"),
+        ("what is the address", "anything else"),
+        ("the order", "which one"),
+    ],
+    "satisfied": [
+        ("great thanks that works", "done it is booked"),
+        ("perfect thank you", "your refund is on its way"),
+        ("wonderful helpful", "I fixed the account"),
+        ("excellent happy now", "the card is unblocked"),
+    ],
+}
+
+
+def train_satisfaction_head(name: str, version: str, encoder: HashingEncoder) -> LinearHead:
+    """A satisfaction head on (customer, agent) embedding pairs, as ``pipelines.enrichment.satisfaction`` reads them."""
+    from models.satisfaction import LABELS, pair_features
+
+    rows = [(pair, label) for label in LABELS for pair in SATISFACTION_DATA[label]]
+    x = np.vstack([pair_features(encoder.encode([c])[0], encoder.encode([a])[0]) for (c, a), _ in rows])
+    clf = LogisticRegression(C=10.0, max_iter=1000).fit(x, [label for _, label in rows])
+    order = [list(clf.classes_).index(label) for label in LABELS]
+    return LinearHead(name, version, LABELS, clf.coef_[order], clf.intercept_[order])
+
+
 POSITIVE_WORDS = {"lovely", "great", "helpful", "friendly", "fast", "excellent"}
 NEGATIVE_WORDS = {"weeks", "terrible", "slow", "rude", "broken", "late", "never"}
 
@@ -139,6 +173,8 @@ def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             _train_head(spec.name, spec.version, INTENT_DATA, enc, 0.4).save(paths[spec.id])
         if spec.kind == "aspect":
             write_stub_aspect_artifact(paths[spec.id], spec.name, spec.version)
+        if spec.kind == "satisfaction":
+            train_satisfaction_head(spec.name, spec.version, enc).save(paths[spec.id])
     centroids = np.vstack([enc.encode(texts).mean(axis=0) for texts in INTENT_DATA.values()])
     topics = tuple(Topic(i, label, (label,), 4) for i, label in enumerate(INTENT_DATA))
     TopicModel("topics.customer_service", "v2", topics, centroids, threshold=0.1).save(

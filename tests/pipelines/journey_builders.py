@@ -30,6 +30,7 @@ def tp(
     customer_turns: int = 0,
     agent_failures: int = 0,
     agent_turns: int = 0,
+    satisfaction: float | None = None,
 ) -> StoredTouchpoint:
     at = T0 + timedelta(days=days)
     return StoredTouchpoint(
@@ -52,5 +53,6 @@ def tp(
             customer_turns=customer_turns,
             agent_failures=agent_failures,
             agent_turns=agent_turns,
+            satisfaction=satisfaction,
         ),
     )

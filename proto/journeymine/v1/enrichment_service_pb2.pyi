@@ -37,7 +37,7 @@ class EnrichRequest(_message.Message):
     def __init__(self, interactions: _Optional[_Iterable[_Union[_interaction_pb2.Interaction, _Mapping]]] = ..., options: _Optional[_Union[EnrichOptions, _Mapping]] = ...) -> None: ...
 
 class EnrichedInteraction(_message.Message):
-    __slots__ = ("interaction_id", "language", "sentiment", "sentences", "turns", "roles", "trend", "intent", "topics", "entities", "models", "warnings", "conversation", "aspects", "aspect_summary")
+    __slots__ = ("interaction_id", "language", "sentiment", "sentences", "turns", "roles", "trend", "intent", "topics", "entities", "models", "warnings", "conversation", "aspects", "aspect_summary", "satisfaction")
     INTERACTION_ID_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     SENTIMENT_FIELD_NUMBER: _ClassVar[int]
@@ -53,6 +53,7 @@ class EnrichedInteraction(_message.Message):
     CONVERSATION_FIELD_NUMBER: _ClassVar[int]
     ASPECTS_FIELD_NUMBER: _ClassVar[int]
     ASPECT_SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    SATISFACTION_FIELD_NUMBER: _ClassVar[int]
     interaction_id: str
     language: _signals_pb2.LanguageInfo
     sentiment: _signals_pb2.Sentiment
@@ -68,7 +69,8 @@ class EnrichedInteraction(_message.Message):
     conversation: _signals_pb2.ConversationMetrics
     aspects: _containers.RepeatedCompositeFieldContainer[_signals_pb2.AspectSentiment]
     aspect_summary: _containers.RepeatedCompositeFieldContainer[_signals_pb2.AspectSummary]
-    def __init__(self, interaction_id: _Optional[str] = ..., language: _Optional[_Union[_signals_pb2.LanguageInfo, _Mapping]] = ..., sentiment: _Optional[_Union[_signals_pb2.Sentiment, _Mapping]] = ..., sentences: _Optional[_Iterable[_Union[_signals_pb2.SentenceSentiment, _Mapping]]] = ..., turns: _Optional[_Iterable[_Union[_signals_pb2.TurnSignals, _Mapping]]] = ..., roles: _Optional[_Iterable[_Union[_signals_pb2.RoleSentiment, _Mapping]]] = ..., trend: _Optional[_Union[_signals_pb2.SentimentTrend, _Mapping]] = ..., intent: _Optional[_Union[_signals_pb2.Intent, _Mapping]] = ..., topics: _Optional[_Iterable[_Union[_signals_pb2.TopicAssignment, _Mapping]]] = ..., entities: _Optional[_Iterable[_Union[_signals_pb2.Entity, _Mapping]]] = ..., models: _Optional[_Iterable[_Union[_signals_pb2.ModelRef, _Mapping]]] = ..., warnings: _Optional[_Iterable[str]] = ..., conversation: _Optional[_Union[_signals_pb2.ConversationMetrics, _Mapping]] = ..., aspects: _Optional[_Iterable[_Union[_signals_pb2.AspectSentiment, _Mapping]]] = ..., aspect_summary: _Optional[_Iterable[_Union[_signals_pb2.AspectSummary, _Mapping]]] = ...) -> None: ...
+    satisfaction: _signals_pb2.Satisfaction
+    def __init__(self, interaction_id: _Optional[str] = ..., language: _Optional[_Union[_signals_pb2.LanguageInfo, _Mapping]] = ..., sentiment: _Optional[_Union[_signals_pb2.Sentiment, _Mapping]] = ..., sentences: _Optional[_Iterable[_Union[_signals_pb2.SentenceSentiment, _Mapping]]] = ..., turns: _Optional[_Iterable[_Union[_signals_pb2.TurnSignals, _Mapping]]] = ..., roles: _Optional[_Iterable[_Union[_signals_pb2.RoleSentiment, _Mapping]]] = ..., trend: _Optional[_Union[_signals_pb2.SentimentTrend, _Mapping]] = ..., intent: _Optional[_Union[_signals_pb2.Intent, _Mapping]] = ..., topics: _Optional[_Iterable[_Union[_signals_pb2.TopicAssignment, _Mapping]]] = ..., entities: _Optional[_Iterable[_Union[_signals_pb2.Entity, _Mapping]]] = ..., models: _Optional[_Iterable[_Union[_signals_pb2.ModelRef, _Mapping]]] = ..., warnings: _Optional[_Iterable[str]] = ..., conversation: _Optional[_Union[_signals_pb2.ConversationMetrics, _Mapping]] = ..., aspects: _Optional[_Iterable[_Union[_signals_pb2.AspectSentiment, _Mapping]]] = ..., aspect_summary: _Optional[_Iterable[_Union[_signals_pb2.AspectSummary, _Mapping]]] = ..., satisfaction: _Optional[_Union[_signals_pb2.Satisfaction, _Mapping]] = ...) -> None: ...
 
 class EnrichResponse(_message.Message):
     __slots__ = ("results",)
@@ -101,7 +103,7 @@ class EnrichStreamRequest(_message.Message):
     def __init__(self, start: _Optional[_Union[StreamStart, _Mapping]] = ..., turn: _Optional[_Union[_interaction_pb2.Turn, _Mapping]] = ...) -> None: ...
 
 class ConversationSummary(_message.Message):
-    __slots__ = ("turn_count", "customer_sentiment", "roles", "trend", "intent", "topics", "conversation", "aspect_summary")
+    __slots__ = ("turn_count", "customer_sentiment", "roles", "trend", "intent", "topics", "conversation", "aspect_summary", "satisfaction")
     TURN_COUNT_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_SENTIMENT_FIELD_NUMBER: _ClassVar[int]
     ROLES_FIELD_NUMBER: _ClassVar[int]
@@ -110,6 +112,7 @@ class ConversationSummary(_message.Message):
     TOPICS_FIELD_NUMBER: _ClassVar[int]
     CONVERSATION_FIELD_NUMBER: _ClassVar[int]
     ASPECT_SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    SATISFACTION_FIELD_NUMBER: _ClassVar[int]
     turn_count: int
     customer_sentiment: _signals_pb2.Sentiment
     roles: _containers.RepeatedCompositeFieldContainer[_signals_pb2.RoleSentiment]
@@ -118,7 +121,8 @@ class ConversationSummary(_message.Message):
     topics: _containers.RepeatedCompositeFieldContainer[_signals_pb2.TopicAssignment]
     conversation: _signals_pb2.ConversationMetrics
     aspect_summary: _containers.RepeatedCompositeFieldContainer[_signals_pb2.AspectSummary]
-    def __init__(self, turn_count: _Optional[int] = ..., customer_sentiment: _Optional[_Union[_signals_pb2.Sentiment, _Mapping]] = ..., roles: _Optional[_Iterable[_Union[_signals_pb2.RoleSentiment, _Mapping]]] = ..., trend: _Optional[_Union[_signals_pb2.SentimentTrend, _Mapping]] = ..., intent: _Optional[_Union[_signals_pb2.Intent, _Mapping]] = ..., topics: _Optional[_Iterable[_Union[_signals_pb2.TopicAssignment, _Mapping]]] = ..., conversation: _Optional[_Union[_signals_pb2.ConversationMetrics, _Mapping]] = ..., aspect_summary: _Optional[_Iterable[_Union[_signals_pb2.AspectSummary, _Mapping]]] = ...) -> None: ...
+    satisfaction: _signals_pb2.Satisfaction
+    def __init__(self, turn_count: _Optional[int] = ..., customer_sentiment: _Optional[_Union[_signals_pb2.Sentiment, _Mapping]] = ..., roles: _Optional[_Iterable[_Union[_signals_pb2.RoleSentiment, _Mapping]]] = ..., trend: _Optional[_Union[_signals_pb2.SentimentTrend, _Mapping]] = ..., intent: _Optional[_Union[_signals_pb2.Intent, _Mapping]] = ..., topics: _Optional[_Iterable[_Union[_signals_pb2.TopicAssignment, _Mapping]]] = ..., conversation: _Optional[_Union[_signals_pb2.ConversationMetrics, _Mapping]] = ..., aspect_summary: _Optional[_Iterable[_Union[_signals_pb2.AspectSummary, _Mapping]]] = ..., satisfaction: _Optional[_Union[_signals_pb2.Satisfaction, _Mapping]] = ...) -> None: ...
 
 class EnrichStreamResponse(_message.Message):
     __slots__ = ("turn", "sentences", "entities", "summary", "warnings", "aspects")

@@ -128,7 +128,7 @@ class Redaction(_message.Message):
     def __init__(self, kind: _Optional[str] = ..., placeholder: _Optional[str] = ..., span: _Optional[_Union[_signals_pb2.TextSpan, _Mapping]] = ...) -> None: ...
 
 class TouchpointSignals(_message.Message):
-    __slots__ = ("sentiment", "sentiment_label", "sentiment_shift", "sentiment_low", "customer_turns", "intent", "intent_taxonomy", "intent_confidence", "topics", "rating", "models", "corrections", "agent_turns", "agent_failures")
+    __slots__ = ("sentiment", "sentiment_label", "sentiment_shift", "sentiment_low", "customer_turns", "intent", "intent_taxonomy", "intent_confidence", "topics", "rating", "models", "corrections", "agent_turns", "agent_failures", "satisfaction")
     SENTIMENT_FIELD_NUMBER: _ClassVar[int]
     SENTIMENT_LABEL_FIELD_NUMBER: _ClassVar[int]
     SENTIMENT_SHIFT_FIELD_NUMBER: _ClassVar[int]
@@ -143,6 +143,7 @@ class TouchpointSignals(_message.Message):
     CORRECTIONS_FIELD_NUMBER: _ClassVar[int]
     AGENT_TURNS_FIELD_NUMBER: _ClassVar[int]
     AGENT_FAILURES_FIELD_NUMBER: _ClassVar[int]
+    SATISFACTION_FIELD_NUMBER: _ClassVar[int]
     sentiment: float
     sentiment_label: _signals_pb2.SentimentLabel
     sentiment_shift: float
@@ -157,7 +158,8 @@ class TouchpointSignals(_message.Message):
     corrections: int
     agent_turns: int
     agent_failures: int
-    def __init__(self, sentiment: _Optional[float] = ..., sentiment_label: _Optional[_Union[_signals_pb2.SentimentLabel, str]] = ..., sentiment_shift: _Optional[float] = ..., sentiment_low: _Optional[float] = ..., customer_turns: _Optional[int] = ..., intent: _Optional[str] = ..., intent_taxonomy: _Optional[str] = ..., intent_confidence: _Optional[float] = ..., topics: _Optional[_Iterable[str]] = ..., rating: _Optional[float] = ..., models: _Optional[_Iterable[str]] = ..., corrections: _Optional[int] = ..., agent_turns: _Optional[int] = ..., agent_failures: _Optional[int] = ...) -> None: ...
+    satisfaction: float
+    def __init__(self, sentiment: _Optional[float] = ..., sentiment_label: _Optional[_Union[_signals_pb2.SentimentLabel, str]] = ..., sentiment_shift: _Optional[float] = ..., sentiment_low: _Optional[float] = ..., customer_turns: _Optional[int] = ..., intent: _Optional[str] = ..., intent_taxonomy: _Optional[str] = ..., intent_confidence: _Optional[float] = ..., topics: _Optional[_Iterable[str]] = ..., rating: _Optional[float] = ..., models: _Optional[_Iterable[str]] = ..., corrections: _Optional[int] = ..., agent_turns: _Optional[int] = ..., agent_failures: _Optional[int] = ..., satisfaction: _Optional[float] = ...) -> None: ...
 
 class RecordResult(_message.Message):
     __slots__ = ("touchpoint_id", "status", "redactions", "signals", "warnings")

@@ -35,6 +35,13 @@ class SentimentLabel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SENTIMENT_LABEL_POSITIVE: _ClassVar[SentimentLabel]
     SENTIMENT_LABEL_MIXED: _ClassVar[SentimentLabel]
 
+class SatisfactionLabel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SATISFACTION_LABEL_UNSPECIFIED: _ClassVar[SatisfactionLabel]
+    SATISFACTION_LABEL_DISSATISFIED: _ClassVar[SatisfactionLabel]
+    SATISFACTION_LABEL_NEUTRAL: _ClassVar[SatisfactionLabel]
+    SATISFACTION_LABEL_SATISFIED: _ClassVar[SatisfactionLabel]
+
 class AspectSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     ASPECT_SOURCE_UNSPECIFIED: _ClassVar[AspectSource]
@@ -58,6 +65,10 @@ SENTIMENT_LABEL_NEGATIVE: SentimentLabel
 SENTIMENT_LABEL_NEUTRAL: SentimentLabel
 SENTIMENT_LABEL_POSITIVE: SentimentLabel
 SENTIMENT_LABEL_MIXED: SentimentLabel
+SATISFACTION_LABEL_UNSPECIFIED: SatisfactionLabel
+SATISFACTION_LABEL_DISSATISFIED: SatisfactionLabel
+SATISFACTION_LABEL_NEUTRAL: SatisfactionLabel
+SATISFACTION_LABEL_SATISFIED: SatisfactionLabel
 ASPECT_SOURCE_UNSPECIFIED: AspectSource
 ASPECT_SOURCE_NOUN_CHUNK: AspectSource
 ASPECT_SOURCE_TOPIC_KEYWORD: AspectSource
@@ -97,6 +108,22 @@ class Sentiment(_message.Message):
     score: float
     model: ModelRef
     def __init__(self, label: _Optional[_Union[SentimentLabel, str]] = ..., negative: _Optional[float] = ..., neutral: _Optional[float] = ..., positive: _Optional[float] = ..., score: _Optional[float] = ..., model: _Optional[_Union[ModelRef, _Mapping]] = ...) -> None: ...
+
+class Satisfaction(_message.Message):
+    __slots__ = ("label", "dissatisfied", "neutral", "satisfied", "score", "model")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    DISSATISFIED_FIELD_NUMBER: _ClassVar[int]
+    NEUTRAL_FIELD_NUMBER: _ClassVar[int]
+    SATISFIED_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    label: SatisfactionLabel
+    dissatisfied: float
+    neutral: float
+    satisfied: float
+    score: float
+    model: ModelRef
+    def __init__(self, label: _Optional[_Union[SatisfactionLabel, str]] = ..., dissatisfied: _Optional[float] = ..., neutral: _Optional[float] = ..., satisfied: _Optional[float] = ..., score: _Optional[float] = ..., model: _Optional[_Union[ModelRef, _Mapping]] = ...) -> None: ...
 
 class SentenceSentiment(_message.Message):
     __slots__ = ("span", "sentiment")
@@ -159,18 +186,20 @@ class Entity(_message.Message):
     def __init__(self, text: _Optional[str] = ..., label: _Optional[str] = ..., span: _Optional[_Union[TextSpan, _Mapping]] = ..., model: _Optional[_Union[ModelRef, _Mapping]] = ...) -> None: ...
 
 class TurnSignals(_message.Message):
-    __slots__ = ("turn_index", "role", "speaker_id", "sentiment", "intent")
+    __slots__ = ("turn_index", "role", "speaker_id", "sentiment", "intent", "satisfaction")
     TURN_INDEX_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     SPEAKER_ID_FIELD_NUMBER: _ClassVar[int]
     SENTIMENT_FIELD_NUMBER: _ClassVar[int]
     INTENT_FIELD_NUMBER: _ClassVar[int]
+    SATISFACTION_FIELD_NUMBER: _ClassVar[int]
     turn_index: int
     role: _interaction_pb2.SpeakerRole
     speaker_id: str
     sentiment: Sentiment
     intent: Intent
-    def __init__(self, turn_index: _Optional[int] = ..., role: _Optional[_Union[_interaction_pb2.SpeakerRole, str]] = ..., speaker_id: _Optional[str] = ..., sentiment: _Optional[_Union[Sentiment, _Mapping]] = ..., intent: _Optional[_Union[Intent, _Mapping]] = ...) -> None: ...
+    satisfaction: Satisfaction
+    def __init__(self, turn_index: _Optional[int] = ..., role: _Optional[_Union[_interaction_pb2.SpeakerRole, str]] = ..., speaker_id: _Optional[str] = ..., sentiment: _Optional[_Union[Sentiment, _Mapping]] = ..., intent: _Optional[_Union[Intent, _Mapping]] = ..., satisfaction: _Optional[_Union[Satisfaction, _Mapping]] = ...) -> None: ...
 
 class RoleSentiment(_message.Message):
     __slots__ = ("role", "turn_count", "sentiment")

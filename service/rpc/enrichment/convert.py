@@ -27,6 +27,7 @@ from service.rpc.convert import (
     intent_to_proto,
     options_from_proto,
     role_sentiment_to_proto,
+    satisfaction_to_proto,
     sentence_to_proto,
     sentiment_to_proto,
     topic_to_proto,
@@ -69,6 +70,8 @@ def summary_to_proto(s: ConversationSummary) -> svc_pb.ConversationSummary:
         msg.trend.CopyFrom(trend_to_proto(s.trend))
     if s.intent is not None:
         msg.intent.CopyFrom(intent_to_proto(s.intent))
+    if s.satisfaction is not None:
+        msg.satisfaction.CopyFrom(satisfaction_to_proto(s.satisfaction))
     return msg
 
 

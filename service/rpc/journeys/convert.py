@@ -217,7 +217,7 @@ def signals_to_proto(s: TouchpointSignals) -> jr_pb.TouchpointSignals:
     )
     if s.sentiment_label:
         msg.sentiment_label = SENTIMENT_LABEL_TO_PROTO[SentimentLabel(s.sentiment_label)]
-    for name in ("sentiment", "sentiment_shift", "sentiment_low", "rating"):
+    for name in ("sentiment", "sentiment_shift", "sentiment_low", "rating", "satisfaction"):
         value = getattr(s, name)
         if value is not None:
             setattr(msg, name, value)

@@ -18,6 +18,8 @@ from pipelines.enrichment.domain import (
     ModelRef,
     PlainText,
     RatingScale,
+    Satisfaction,
+    SatisfactionLabel,
     Sentiment,
     SentimentLabel,
     SentimentTrend,
@@ -37,6 +39,7 @@ from pipelines.journeys.store import JourneyStore
 from tests.pipelines.journey_builders import T0, tp
 
 MODEL = ModelRef("sentiment", "test")
+SATISFACTION = ModelRef("satisfaction", "test")
 
 
 def _sentiment(score: float) -> Sentiment:
@@ -65,6 +68,7 @@ class FakeEnricher:
             content = it.content
             turns: tuple[TurnSignals, ...] = ()
             trend = None
+            satisfaction = None
             if isinstance(content, Transcript):
                 turns = tuple(
                     TurnSignals(i, t.role, "", _sentiment(_score_of(t.text)), None) for i, t in enumerate(content.turns)
@@ -73,6 +77,7 @@ class FakeEnricher:
                 if customer:
                     trend = SentimentTrend(customer[0], customer[-1], customer[-1].score - customer[0].score)
                 text = " ".join(t.text for t in content.turns if t.role == SpeakerRole.CUSTOMER)
+                satisfaction = Satisfaction(SatisfactionLabel.DISSATISFIED, 0.6, 0.3, 0.1, -0.5, SATISFACTION)
             elif isinstance(content, PlainText):
                 text = content.text
             else:
@@ -91,6 +96,7 @@ class FakeEnricher:
                     trend=trend,
                     intent=intent,
                     models=(MODEL,),
+                    satisfaction=satisfaction,
                 )
             )
         return out
@@ -292,3 +298,17 @@ def test_page_and_extra_attributes_are_redacted_too(store):
     stored = core.journey("c5")[0].attributes
     assert "jo@example.com" not in stored.page and "[EMAIL]" in stored.page
     assert stored.extra == {"callback": "[PHONE]", "k": "v"}
+
+
+def test_a_calls_estimated_satisfaction_is_stored_and_scored(journeys, store):
+    at = T0 + timedelta(days=1)
+    turns = (Turn(SpeakerRole.CUSTOMER, "my card is blocked", "c"), Turn(SpeakerRole.AGENT, "I cannot see it", "a"))
+    call = Interaction("call-1", Transcript(turns), customer_id="c1", channel=Channel.CALL, occurred_at=at)
+    journeys.record([Touchpoint("call-1", "c1", Channel.CALL, at, interaction=call)])
+    (stored,) = journeys.journey("c1")
+    assert stored.signals.satisfaction == pytest.approx(-0.5)
+    score = journeys.score("c1", as_of=at)
+    satisfaction = [d for d in score.drivers if d.dimension == "component" and d.key == "satisfaction"]
+    assert len(satisfaction) == 1 and satisfaction[0].points < 0
+    texts = journeys.record([_text_tp("mail-1", "thanks", days=2)])
+    assert texts and journeys.journey("c1")[-1].signals.satisfaction is None  # not a call or chat

@@ -166,3 +166,15 @@ def test_one_pass_trend_equals_a_full_score_at_each_point():
     for point in trend_of(history, evidence, as_of, CONFIG):
         score, low, high, _ = score_of(evidence, point.at, CONFIG)
         assert (point.score, point.low, point.high) == pytest.approx((score, low, high), abs=1e-9)
+
+
+def test_estimated_satisfaction_is_its_own_component_with_its_own_weight():
+    items = evidence_of([tp("a", satisfaction=-0.5)], CONFIG)
+    assert [(e.component, e.reason, e.value, e.weight) for e in items] == [
+        (Component.SATISFACTION, "estimated satisfaction", -0.5, CONFIG.satisfaction_weight)
+    ]
+    score = experience_score("c1", [tp("a", satisfaction=-0.5)], as_of=T0)
+    w = CONFIG.satisfaction_weight
+    assert score.score == pytest.approx(50 + 50 * (w * -0.5) / (1 + w))
+    off = ScoringConfig(satisfaction_weight=0.0)
+    assert not evidence_of([tp("a", satisfaction=-0.5)], off)
