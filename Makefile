@@ -10,7 +10,7 @@ PORT   ?= 50051
 DATASETS ?= ../shared/datasets
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads calibrate-int8 train-aspect fit-topics probe-sentiment probe-sentiment-heads bench bench-aspect bench-topics bench-journeys load-test clean
+.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads calibrate-int8 train-aspect fit-topics probe-sentiment probe-sentiment-heads probe-intent bench bench-aspect bench-topics bench-journeys load-test clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,7 +50,7 @@ finetune-encoder: $(STAMP) ## retrain the encoder's multi-task LoRA adapter (~40
 	$(PY) -m models.training.finetune_encoder --datasets $(DATASETS)
 	$(PY) -m models.training.calibrate_smoothing --datasets $(DATASETS)
 
-train-heads: $(STAMP) ## retrain the sentiment and intent heads from $(DATASETS) into models/artifacts (then calibrate-int8)
+train-heads: $(STAMP) ## retrain the sentiment (v2, v3, permissive), intent and satisfaction heads from $(DATASETS) into models/artifacts (then calibrate-int8)
 	$(PY) -m models.training.train_heads --datasets $(DATASETS)
 	$(PY) -m models.training.backend_thresholds --datasets $(DATASETS) --backend onnx-int8
 
@@ -66,6 +66,9 @@ fit-topics: $(STAMP) ## refit the bundled topic model from $(DATASETS)
 
 probe-sentiment-heads: $(STAMP) ## experiment (issue 20): which sets and head sizes move sentiment on the serving embeddings; CPU, ~10 min first run
 	$(PY) -m models.training.probe_sentiment_heads --datasets $(DATASETS)
+
+probe-intent: $(STAMP) ## experiment (issue 20): a user's taxonomy (the train intent recipe) against plain logistic regression, tuned and pretrained encoder, on STAR; ~2 min
+	$(PY) -m eval.probe_user_intent --datasets $(DATASETS)
 
 probe-sentiment: $(STAMP) ## experiment (issue 20): fine-tuned encoder vs frozen head on sentiment, unseen sets; wants a GPU
 	$(PY) -m models.training.probe_finetune_sentiment --datasets $(DATASETS) --model "$$($(PY) -c 'from models.encoder import default_model_path; print(default_model_path())')" --complaints

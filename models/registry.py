@@ -106,6 +106,22 @@ SPECS: tuple[ModelSpec, ...] = (
         LinearHead.load,
     ),
     ModelSpec(
+        "sentiment",
+        "sentiment",
+        "v3",
+        "sentiment/v3",
+        "3-class sentiment for the customer's voice: v2's sets + service problem reports + SST-2 (research use)",
+        LinearHead.load,
+    ),
+    ModelSpec(
+        "sentiment",
+        "sentiment.permissive",
+        "v1",
+        "sentiment/permissive/v1",
+        "sentiment v3's recipe on permissively licensed sets only (no research-use data)",
+        LinearHead.load,
+    ),
+    ModelSpec(
         "intent",
         "intent.customer_service",
         "v2",
@@ -157,7 +173,7 @@ SPECS: tuple[ModelSpec, ...] = (
 
 DEFAULTS: dict[str, str] = {
     "aspect": "aspect.v1",
-    "sentiment": "sentiment.v2",
+    "sentiment": "sentiment.v3",
     "intent": "intent.customer_service.v2",
     "topics": "topics.customer_service.v2",
     "satisfaction": "satisfaction.v1",

@@ -118,6 +118,36 @@ def bench_in_process(texts: list[str], backend: str = "torch") -> dict[str, floa
     }
 
 
+SENTIMENT_MODELS = ("sentiment.v2", "sentiment", "permissive")  # the previous default, today's, the permissive one
+
+
+def bench_sentiment_models(texts: list[str], rounds: int = 3) -> dict[str, float]:
+    """In-process full enrichment with each shipped sentiment model, rounds interleaved on one enricher.
+
+    Every model is a linear head on the shared embeddings, so the difference is the cost of the head alone.
+    """
+    from pipelines.enrichment.domain import EnrichOptions, Interaction, PlainText
+    from pipelines.factory import build_enricher
+
+    enricher = build_enricher()
+    interactions = [Interaction(id=str(i), content=PlainText(t)) for i, t in enumerate(texts)]
+    batches = [interactions[i : i + 64] for i in range(0, len(interactions), 64)]
+    options = {name: EnrichOptions(sentiment_model=name) for name in SENTIMENT_MODELS}
+    for o in options.values():
+        enricher.enrich(interactions[:64], o)  # warm-up, and every head loaded before timing
+    seconds = dict.fromkeys(SENTIMENT_MODELS, 0.0)
+    for _ in range(rounds):
+        for name, o in options.items():
+            t0 = time.perf_counter()
+            for batch in batches:
+                enricher.enrich(batch, o)
+            seconds[name] += time.perf_counter() - t0
+    enricher.close()
+    out = {f"{name}_texts_per_s": round(rounds * len(texts) / seconds[name], 1) for name in SENTIMENT_MODELS}
+    out["v3_over_v2"] = round(seconds["sentiment.v2"] / seconds["sentiment"], 3)
+    return out
+
+
 def bench_encoders(texts: list[str], rounds: int = 3) -> dict[str, float]:
     """The encoder pass alone per backend, the backends taking turns for ``rounds`` rounds; the median of each."""
     from pipelines.factory import build_encoder
@@ -329,7 +359,7 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-PARTS = ("in-process", "encoders", "naive", "server", "batch")
+PARTS = ("in-process", "sentiment-models", "encoders", "naive", "server", "batch")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -357,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     if "in-process" in parts:
         for backend in args.backend or ["torch", "onnx", "onnx-int8"]:
             report[f"in_process_{backend}"] = bench_in_process(texts, backend)
+    if "sentiment-models" in parts:
+        report["sentiment_models"] = bench_sentiment_models(texts)
     if "encoders" in parts:
         report["encoders_interleaved"] = bench_encoders(texts)
     if "naive" in parts:

@@ -86,8 +86,8 @@ def train_head(
     epochs: int = 8,
     lr: float = 2e-3,
     seed: int = 0,
-) -> tuple[Callable[[np.ndarray], np.ndarray], float]:
-    """Fit a linear (``hidden=0``) or MLP head; returns (calibrated proba function, temperature).
+) -> tuple[Callable[[np.ndarray], np.ndarray], float, torch.nn.Module]:
+    """Fit a linear (``hidden=0``) or MLP head; returns (calibrated proba function, temperature, the network).
 
     ``parts`` are (embeddings, label indices, total weight, binary) per source: a source's rows share its
     weight equally, and binary rows are scored by cross-entropy over negative and positive only.
@@ -139,7 +139,7 @@ def train_head(
         with torch.no_grad():
             return torch.softmax(net(torch.tensor(emb, dtype=torch.float32)) / temperature, dim=1).numpy()
 
-    return proba, temperature
+    return proba, temperature, net
 
 
 SCORED = (
@@ -171,7 +171,7 @@ def run(sets: dict[str, LabelledSet], embedder: CachedEmbedder, arms: Sequence[s
     for arm in arms:
         sources, hidden = ARMS[arm]
         parts = [(x[s.name], y[s.name], s.weight, s.binary) for s in sources]
-        proba, temperature = train_head(parts, hidden=hidden, seed=seed)
+        proba, temperature, _ = train_head(parts, hidden=hidden, seed=seed)
         results[arm] = {**score(proba, x, sets), "temperature": round(temperature, 4)}
         print(arm, json.dumps(results[arm]), flush=True)
     return results

@@ -10,7 +10,8 @@ heads) -> save head + MODEL_CARD.md. This module is the command line; each head'
 rules (``heads.thresholds``) and the card pieces (``heads.cards``). Run from the repository root:
 
     python -m models.training.train_heads --datasets ../shared/datasets
-        [--only sentiment,banking77,clinc150,customer_service,satisfaction] [--out models/artifacts]
+        [--only sentiment,sentiment_v3,sentiment_permissive,banking77,clinc150,customer_service,satisfaction]
+        [--out models/artifacts]
 """
 
 from __future__ import annotations
@@ -28,14 +29,30 @@ from models.training.heads.customer_service import train_customer_service
 from models.training.heads.fit import HEAD_VERSION
 from models.training.heads.satisfaction import VERSION as SATISFACTION_VERSION
 from models.training.heads.satisfaction import train_satisfaction
-from models.training.heads.sentiment import train_sentiment
+from models.training.heads.sentiment import (
+    PERMISSIVE_VERSION,
+    V3_VERSION,
+    train_sentiment,
+    train_sentiment_permissive,
+    train_sentiment_v3,
+)
 
 MODULE = "models.training.train_heads"
 DEFAULT_SEED = 42
-HEAD_KEYS: tuple[str, ...] = ("sentiment", "banking77", "clinc150", "customer_service", "satisfaction")
+HEAD_KEYS: tuple[str, ...] = (
+    "sentiment",
+    "sentiment_v3",
+    "sentiment_permissive",
+    "banking77",
+    "clinc150",
+    "customer_service",
+    "satisfaction",
+)
 
 TRAINERS: dict[str, Callable[[Path, CachedEmbedder, int, str], TrainedHead]] = {
     "sentiment": train_sentiment,
+    "sentiment_v3": train_sentiment_v3,
+    "sentiment_permissive": train_sentiment_permissive,
     "banking77": train_banking77,
     "clinc150": train_clinc150,
     "customer_service": train_customer_service,
@@ -43,6 +60,8 @@ TRAINERS: dict[str, Callable[[Path, CachedEmbedder, int, str], TrainedHead]] = {
 }
 OUT_DIRS: dict[str, str] = {
     "sentiment": f"sentiment/{HEAD_VERSION}",
+    "sentiment_v3": f"sentiment/{V3_VERSION}",
+    "sentiment_permissive": f"sentiment/permissive/{PERMISSIVE_VERSION}",
     "banking77": f"intent/banking77/{HEAD_VERSION}",
     "clinc150": f"intent/clinc150/{HEAD_VERSION}",
     "customer_service": f"intent/customer_service/{HEAD_VERSION}",

@@ -70,6 +70,9 @@ class EnrichConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
+    # The sentiment model of calls that name none ("" = the built-in default, sentiment.v3). "permissive" picks the
+    # model trained without research-use data, for deployments whose data policy forbids it.
+    sentiment_model: str = ""
     language: LanguageConfig = Field(default_factory=LanguageConfig)
     conversation: ConversationConfig = Field(default_factory=ConversationConfig)
     # A multi-sentence part longer than this (characters) is represented by the mean of its
@@ -112,7 +115,9 @@ class Enricher:
         self.encoder_backend: str | None = getattr(encoder, "backend", None)  # torch, onnx, onnx-int8
         self._sentiment_stages: dict[str, SentimentStage] = {}
         # The default sentiment model; a request may name another (``EnrichOptions.sentiment_model``).
-        self.sentiment: SentimentStage = self.sentiment_stage(None)
+        self.sentiment: SentimentStage = self.sentiment_stage(
+            self.config.sentiment_model or None, field="enrich.sentiment_model"
+        )
         self._intent_stages: dict[str, IntentStage] = {}
         self._topic_stages: dict[str, TopicStage] = {}
         self.topics: TopicStage = self.topic_stage(None)

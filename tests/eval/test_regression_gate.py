@@ -79,12 +79,19 @@ class Case:
 
 
 CASES = [
-    Case(
-        "sentiment.v2",
-        "sentiment",
-        None,
-        lambda root, meta: goemotions(root),
-        {"accuracy": ("dev_metrics", "accuracy"), "macro_f1": ("dev_metrics", "macro_f1")},
+    *(
+        Case(
+            model_id,
+            "sentiment",
+            name,
+            lambda root, meta: goemotions(root),
+            {"accuracy": ("dev_metrics", "accuracy"), "macro_f1": ("dev_metrics", "macro_f1")},
+        )
+        for model_id, name in (
+            ("sentiment.v3", None),
+            ("sentiment.permissive.v1", "permissive"),
+            ("sentiment.v2", "sentiment.v2"),
+        )
     ),
     Case(
         "intent.banking77.v2",

@@ -25,7 +25,7 @@ def test_a_head_learns_separable_classes_beside_binary_rows(hidden: int) -> None
     x_bin, y_bin = _clusters(rng, 300)
     keep = y_bin != NEUTRAL
     parts = [(x, y, 1.0, False), (x_bin[keep], y_bin[keep], 0.5, True)]
-    proba, temperature = train_head(parts, hidden=hidden, epochs=60, lr=0.02)
+    proba, temperature, _ = train_head(parts, hidden=hidden, epochs=60, lr=0.02)
     x_test, y_test = _clusters(rng, 300)
     p = proba(x_test)
     assert p.shape == (300, 3) and np.allclose(p.sum(axis=1), 1.0, atol=1e-5)

@@ -9,6 +9,8 @@ from models.registry import DEFAULTS, REGISTRY, ModelRegistry
 
 EXPECTED = {
     "sentiment.v2": ("sentiment", "sentiment/v2"),
+    "sentiment.v3": ("sentiment", "sentiment/v3"),
+    "sentiment.permissive.v1": ("sentiment", "sentiment/permissive/v1"),
     "intent.customer_service.v2": ("intent", "intent/customer_service/v2"),
     "intent.banking77.v2": ("intent", "intent/banking77/v2"),
     "intent.clinc150.v2": ("intent", "intent/clinc150/v2"),
@@ -22,7 +24,7 @@ def test_registry_snapshot() -> None:
     assert {model_id: (spec.kind, spec.path) for model_id, spec in REGISTRY.items()} == EXPECTED
     assert DEFAULTS == {
         "aspect": "aspect.v1",
-        "sentiment": "sentiment.v2",
+        "sentiment": "sentiment.v3",
         "intent": "intent.customer_service.v2",
         "topics": "topics.customer_service.v2",
         "satisfaction": "satisfaction.v1",

@@ -41,8 +41,9 @@ def test_every_spec_loads_with_its_name_version_and_card(registry: ModelRegistry
     assert model.metadata["encoder"] == ENCODER_ID
 
 
-def test_sentiment_labels_are_in_the_documented_order(registry: ModelRegistry) -> None:
-    head = registry.load("sentiment.v2")
+@pytest.mark.parametrize("model_id", ["sentiment.v2", "sentiment.v3", "sentiment.permissive.v1"])
+def test_sentiment_labels_are_in_the_documented_order(registry: ModelRegistry, model_id: str) -> None:
+    head = registry.load(model_id)
     assert head.labels == ("negative", "neutral", "positive")
     assert head.threshold is None
     assert head.dim == 384
@@ -88,6 +89,15 @@ def test_head_probabilities_sum_to_one_and_are_batch_invariant(registry: ModelRe
     np.testing.assert_allclose(single, proba[:4], rtol=1e-5, atol=1e-6)
 
 
+def test_the_permissive_sentiment_head_saw_no_research_use_data(registry: ModelRegistry) -> None:
+    permissive, default = registry.load("sentiment.permissive.v1"), registry.load("sentiment.v3")
+    assert permissive.metadata["research_use_data"] is False and default.metadata["research_use_data"] is True
+    assert not [s for s in permissive.metadata["trained_on"] if "sst2" in s or "tweeteval" in s]
+    assert [s for s in default.metadata["trained_on"] if "sst2" in s]
+    card = (ARTIFACTS_DIR / "sentiment" / "permissive" / "v1" / CARD_FILE).read_text()
+    assert "research use" in card and "sst2 | train" not in card
+
+
 def test_satisfaction_head_reads_a_turn_beside_the_agent_turn(registry: ModelRegistry) -> None:
     from models.satisfaction import LABELS
 
@@ -123,6 +133,8 @@ def test_registry_ids_are_the_shipped_set() -> None:
         "intent.clinc150.v2",
         "intent.customer_service.v2",
         "satisfaction.v1",
+        "sentiment.permissive.v1",
         "sentiment.v2",
+        "sentiment.v3",
         "topics.customer_service.v2",
     ]

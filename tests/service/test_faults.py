@@ -51,7 +51,7 @@ def _damage(path: Path, how: str) -> None:
 
 def test_every_shipped_artifact_file_is_checked():
     kinds = {p.parts[0] for p in ARTIFACT_FILES}
-    assert kinds == {"sentiment", "intent", "topics", "aspect"} and len(ARTIFACT_FILES) == 14
+    assert kinds == {"sentiment", "intent", "topics", "aspect", "satisfaction"} and len(ARTIFACT_FILES) == 20
 
 
 @pytest.mark.parametrize("how", ["missing", "truncated", "garbage"])

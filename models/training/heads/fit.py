@@ -39,11 +39,13 @@ class CalibratedFit:
         """Calibrated probabilities for embeddings ``x``."""
         return softmax((x @ self.weight.T + self.bias) / self.temperature)
 
-    def to_head(self, name: str, *, threshold: float | None, metadata: dict[str, Any]) -> LinearHead:
-        """The shipped head of this fit (version ``HEAD_VERSION``)."""
+    def to_head(
+        self, name: str, *, threshold: float | None, metadata: dict[str, Any], version: str = HEAD_VERSION
+    ) -> LinearHead:
+        """The shipped head of this fit (version ``HEAD_VERSION`` unless the recipe names its own)."""
         return LinearHead(
             name=name,
-            version=HEAD_VERSION,
+            version=version,
             labels=self.labels,
             weight=self.weight,
             bias=self.bias,

@@ -1,13 +1,24 @@
-"""Recipe of the shipped 3-class sentiment head: training sets, fit, out-of-domain evaluation, card."""
+"""Recipes of the shipped 3-class sentiment heads: training sets, fit, out-of-domain evaluation, card.
+
+    sentiment v2            GoEmotions 3-class train + 80 % of DynaSent r1 dev + MultiDoGo small talk (neutral)
+    sentiment v3 (default)  v2's sets + the service register's half a (problem reports negative, plain questions
+                            neutral; ``datasets.load_service_register``) + SST-2 train (research use)
+    sentiment.permissive v1 v3's recipe with the research switch off: no SST-2, permissive sets only
+
+Every head is scored on the same sets it never trained on, including the register's half b (intents absent from
+half a), so "problem reports read negative" is measured on problems the head never saw.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from models.heads import restrict
+import numpy as np
+
+from models.heads import restrict, softmax
 from models.training import cards
 from models.training import datasets as ds
-from models.training.datasets import SENTIMENT_LABELS
+from models.training.datasets import SENTIMENT_LABELS, LabelledSet
 from models.training.embeddings import CachedEmbedder
 from models.training.heads.cards import (
     TrainedHead,
@@ -17,18 +28,69 @@ from models.training.heads.cards import (
     head_metadata,
     hyper_table,
 )
-from models.training.heads.fit import HEAD_VERSION, fit_calibrated
-from models.training.metrics import label_indices, macro_recall
+from models.training.heads.fit import HEAD_VERSION, CalibratedFit, fit_calibrated
+from models.training.metrics import classification_metrics, label_indices, macro_recall
+
+NEGATIVE = SENTIMENT_LABELS.index("negative")
+V3_VERSION = "v3"
+PERMISSIVE_VERSION = "v1"
 
 
 def train_sentiment(root: Path, embedder: CachedEmbedder, seed: int, command: str) -> TrainedHead:
-    """3-class sentiment: GoEmotions 3-class train + 80 % of DynaSent r1 dev + MultiDoGo small talk as neutral."""
+    """sentiment v2: GoEmotions 3-class train + 80 % of DynaSent r1 dev + MultiDoGo small talk as neutral."""
+    return _train(root, embedder, seed, command, register=False, research=False)
+
+
+def train_sentiment_v3(root: Path, embedder: CachedEmbedder, seed: int, command: str) -> TrainedHead:
+    """sentiment v3, the default: v2's sets + the service register's half a + SST-2 train (research use)."""
+    return _train(root, embedder, seed, command, register=True, research=True)
+
+
+def train_sentiment_permissive(root: Path, embedder: CachedEmbedder, seed: int, command: str) -> TrainedHead:
+    """sentiment.permissive v1: v3's recipe with the research switch off (permissively licensed sets only)."""
+    return _train(root, embedder, seed, command, register=True, research=False)
+
+
+def _train(
+    root: Path, embedder: CachedEmbedder, seed: int, command: str, *, register: bool, research: bool
+) -> TrainedHead:
+    """The recipe; ``register`` adds the service register's half a, ``research`` SST-2 train (research use)."""
     corpus = ds.load_sentiment_corpus(root, seed=seed)
     small_talk = ds.load_small_talk(root)
+    # (source, rows, total weight, binary) in training order; the v2 recipe ignores the weights.
+    sources: list[tuple[str, LabelledSet, float, bool]] = [
+        (
+            "goemotions_train",
+            corpus["train"].subset(range(len(corpus["train"]) - len(corpus["dynasent_r1_train"]))),
+            3.0,
+            False,
+        ),
+        ("dynasent_r1_train", corpus["dynasent_r1_train"], 1.0, False),
+        ("small_talk_train", small_talk["train"], 0.5, False),
+    ]
+    reg = ds.load_service_register(root)
+    if register:
+        sources += [
+            ("register_problems_a", reg["problems_a"], 1.0, False),
+            ("register_questions_a", reg["questions_a"], 1.0, False),
+        ]
+    if research:
+        sst_train = ds.load_sst2_train(root)["train"]
+        sources.append(("sst2_train", sst_train, 3.0, True))
     train = corpus["train"] + small_talk["train"]
+    for _, rows, _, _ in sources[3:]:
+        train = train + rows
+    seen = {text.lower() for text in train.texts}
+    unseen = {
+        key: reg[key].subset(i for i, t in enumerate(reg[key].texts) if t.lower() not in seen)
+        for key in ("problems_b", "questions_b")
+    }
     x_tr = embedder.embed(train.texts, desc="sentiment train")
     x_dev = embedder.embed(corpus["dev"].texts, desc="goemotions dev")
-    fit = fit_calibrated(SENTIMENT_LABELS, x_tr, train.labels, x_dev, corpus["dev"].labels, seed=seed)
+    if register:
+        fit = weighted_fit(sources, x_tr, x_dev, corpus["dev"].labels, seed=seed)
+    else:
+        fit = fit_calibrated(SENTIMENT_LABELS, x_tr, train.labels, x_dev, corpus["dev"].labels, seed=seed)
     p_small = fit.proba(embedder.embed(small_talk["dev"].texts, desc="small talk dev"))
     small_neutral = float((p_small.argmax(axis=1) == SENTIMENT_LABELS.index("neutral")).mean())
 
@@ -47,6 +109,11 @@ def train_sentiment(root: Path, embedder: CachedEmbedder, seed: int, command: st
         p = fit.proba(embedder.embed(held.texts, desc=f"dynasent {split}"))
         dyna_acc[split] = float((p.argmax(axis=1) == label_indices(held.labels, SENTIMENT_LABELS)).mean())
 
+    p_problems = fit.proba(embedder.embed(unseen["problems_b"].texts, desc="register problems b"))
+    p_questions = fit.proba(embedder.embed(unseen["questions_b"].texts, desc="register questions b"))
+    problems_negative = float((p_problems.argmax(axis=1) == NEGATIVE).mean())
+    questions_not_negative = float((p_questions.argmax(axis=1) != NEGATIVE).mean())
+
     evaluation = {
         "goemotions_dev_accuracy": fit.after["accuracy"],
         "goemotions_dev_macro_f1": fit.after["macro_f1"],
@@ -56,21 +123,36 @@ def train_sentiment(root: Path, embedder: CachedEmbedder, seed: int, command: st
         "dynasent_r1_heldout_accuracy": dyna_acc["r1_heldout"],
         "dynasent_r2_dev_accuracy": dyna_acc["r2_dev"],
         "small_talk_dev_neutral_rate": small_neutral,
+        "register_problems_b_negative_rate": problems_negative,
+        "register_questions_b_not_negative_rate": questions_not_negative,
     }
+    trained_on = [
+        "goemotions train_3class",
+        f"dynasent r1_dev ({ds.DYNASENT_TRAIN_FRACTION:.0%} stratified)",
+        "multidogo train small talk (neutral)",
+    ]
+    if register:
+        trained_on.append("service register half a (banking77, bitext_cs_intent, multidogo; by intent)")
+    if research:
+        trained_on.append("sst2 train (research use)")
+    name, version = "sentiment", HEAD_VERSION
+    if register:
+        name, version = ("sentiment", V3_VERSION) if research else ("sentiment.permissive", PERMISSIVE_VERSION)
     head = fit.to_head(
-        "sentiment",
+        name,
+        version=version,
         threshold=None,
         metadata=head_metadata(
             fit,
             seed,
-            [
-                "goemotions train_3class",
-                f"dynasent r1_dev ({ds.DYNASENT_TRAIN_FRACTION:.0%} stratified)",
-                "multidogo train small talk (neutral)",
-            ],
+            trained_on,
             evaluation={k: round(v, 6) for k, v in evaluation.items()},
+            research_use_data=research,
         ),
     )
+    if register:  # no C: the weighted fit is a torch layer with weight decay (see the hyper-parameters)
+        head.metadata.pop("C", None)
+        head.metadata["fit"] = "weighted linear layer, binary-aware (heads/sentiment.py weighted_fit)"
     n_dyna_train = len(corpus["dynasent_r1_train"])
     n_go_train = len(corpus["train"]) - n_dyna_train
     acts = ", ".join(ds.SMALL_TALK_ACTS)
@@ -96,7 +178,7 @@ def train_sentiment(root: Path, embedder: CachedEmbedder, seed: int, command: st
                 "dev_3class",
                 ds.LICENSES["goemotions"],
                 len(corpus["dev"]),
-                "C, temperature, dev figures",
+                "dev figures" if register else "C, temperature, dev figures",
             ],
             [
                 "multidogo small talk",
@@ -112,18 +194,17 @@ def train_sentiment(root: Path, embedder: CachedEmbedder, seed: int, command: st
                 f"{len(dyna['r1_heldout'])} / {len(dyna['r2_dev'])}",
                 "evaluation only",
             ],
+            *_register_rows(reg, unseen, register),
+            *(
+                [["sst2", "train (sentences and sub-phrases)", ds.LICENSES["sst2"], len(sst_train), "training"]]
+                if research
+                else []
+            ),
             ["sst2", "dev", ds.LICENSES["sst2"], len(sst), "evaluation only"],
             ["tweeteval_sentiment", "val", ds.LICENSES["tweeteval_sentiment"], len(tweet), "evaluation only"],
         ]
     )
-    data += (
-        f"\n\nTrain label counts: {counts_line(train.labels)}.\n\n"
-        "Only permissively licensed sets are trained on: GoEmotions (Apache-2.0), part of DynaSent (CC BY 4.0; "
-        "business-review sentences, the product-feedback register Reddit comments lack) and MultiDoGo small talk "
-        "(CDLA-Permissive-1.0): greetings, thanks, goodbyes and confirmations are neutral by this service's "
-        "convention (GoEmotions labels gratitude positive, which costs about a point of GoEmotions dev accuracy). "
-        "SST-2 and TweetEval carry no explicit license, so they are used for evaluation only."
-    )
+    data += f"\n\nTrain label counts: {counts_line(train.labels)}.\n\n" + _license_note(register, research)
     other = cards.table(
         ["set", "metric", "value"],
         [
@@ -137,9 +218,20 @@ def train_sentiment(root: Path, embedder: CachedEmbedder, seed: int, command: st
             ["dynasent r1 dev, held-out 20 %", "accuracy", dyna_acc["r1_heldout"]],
             ["dynasent r2 dev", "accuracy", dyna_acc["r2_dev"]],
             ["multidogo small talk dev", "share labelled neutral", small_neutral],
+            [
+                "service register half b: problem reports (intents never trained on)",
+                "share negative",
+                problems_negative,
+            ],
+            [
+                "service register half b: plain questions (intents never trained on)",
+                "share not negative",
+                questions_not_negative,
+            ],
         ],
     )
-    sections = common_sections(command, data, fit, hyper_table(fit, seed))
+    hyper = weighted_hyper_table(sources, fit, seed) if register else hyper_table(fit, seed)
+    sections = common_sections(command, data, fit, hyper)
     sections.append(("Out-of-domain evaluation", other))
     sections.append(
         (
@@ -149,4 +241,127 @@ def train_sentiment(root: Path, embedder: CachedEmbedder, seed: int, command: st
             "Labels are in the order negative, neutral, positive.",
         )
     )
-    return TrainedHead(head, f"sentiment {HEAD_VERSION} — 3-class sentiment head", sections)
+    title = {
+        (False, False): f"sentiment {HEAD_VERSION} — 3-class sentiment head",
+        (True, True): f"sentiment {V3_VERSION} — 3-class sentiment head for the customer's voice (default)",
+        (True, False): f"sentiment.permissive {PERMISSIVE_VERSION} — sentiment v3's recipe on permissive sets only",
+    }[(register, research)]
+    return TrainedHead(head, title, sections)
+
+
+def weighted_fit(
+    sources: list[tuple[str, LabelledSet, float, bool]],
+    x_train: np.ndarray,
+    x_dev: np.ndarray,
+    dev_labels: list[str],
+    *,
+    seed: int,
+    epochs: int = 8,
+    lr: float = 2e-3,
+) -> CalibratedFit:
+    """A linear softmax layer fitted with every source's rows sharing that source's weight; binary rows (SST-2)
+    train only the negative and positive logits, so a set without a neutral class does not teach "never neutral".
+
+    The fit is ``probe_sentiment_heads.train_head`` (its temperature: NLL on 5 % of the three-class rows held out
+    of the fit); the dev figures are GoEmotions dev, before and after that temperature.
+    """
+    from models.training.probe_sentiment_heads import train_head
+
+    parts, offset = [], 0
+    for _, rows, weight, binary in sources:
+        n = len(rows)
+        parts.append((x_train[offset : offset + n], label_indices(rows.labels, SENTIMENT_LABELS), weight, binary))
+        offset += n
+    if offset != len(x_train):
+        raise ValueError(f"sources hold {offset} rows but {len(x_train)} were embedded")
+    _, temperature, net = train_head(parts, hidden=0, seed=seed, epochs=epochs, lr=lr)
+    weight = net.weight.detach().numpy().astype(np.float32)
+    bias = net.bias.detach().numpy().astype(np.float32)
+    logits = x_dev @ weight.T + bias
+    y_dev = label_indices(dev_labels, SENTIMENT_LABELS)
+    return CalibratedFit(
+        labels=SENTIMENT_LABELS,
+        weight=weight,
+        bias=bias,
+        c=float("nan"),
+        c_grid=[],
+        temperature=temperature,
+        before=classification_metrics(softmax(logits), y_dev),
+        after=classification_metrics(softmax(logits / temperature), y_dev),
+        converged=True,
+    )
+
+
+def weighted_hyper_table(sources: list[tuple[str, LabelledSet, float, bool]], fit: CalibratedFit, seed: int) -> str:
+    from models.training.embeddings import ENCODER_ID
+
+    weights = ", ".join(f"{name} {w:g}{' (binary)' if binary else ''}" for name, _, w, binary in sources)
+    return cards.table(
+        ["setting", "value"],
+        [
+            ["encoder", f"`{ENCODER_ID}` (fixed while the head trains; L2-normalised 384-d)"],
+            [
+                "classifier",
+                "linear softmax layer (torch), AdamW lr 2e-3 one-cycle, 8 epochs, batch 256, weight decay 1e-4",
+            ],
+            ["source weights (a source's rows share its weight)", weights],
+            ["binary rows", "train only the negative and positive logits (neutral masked out of their softmax)"],
+            ["temperature (NLL on 5 % of the three-class rows, held out of the fit)", fit.temperature],
+            ["seed", seed],
+        ],
+    )
+
+
+def _register_rows(
+    reg: dict[str, ds.LabelledSet], held: dict[str, ds.LabelledSet], register: bool
+) -> list[list[object]]:
+    license_ = "CC BY 4.0 / CDLA-Sharing-1.0 / CDLA-Permissive-1.0"
+    rows: list[list[object]] = []
+    if register:
+        n_a = len(reg["problems_a"]) + len(reg["questions_a"])
+        rows.append(
+            [
+                "service register (banking77, bitext, multidogo)",
+                "half a: problems negative, questions neutral",
+                license_,
+                n_a,
+                "training",
+            ]
+        )
+    n_b = f"{len(held['problems_b'])} / {len(held['questions_b'])}"
+    rows.append(
+        [
+            "service register (banking77, bitext, multidogo)",
+            "half b (other intents): problems / questions",
+            license_,
+            n_b,
+            "evaluation only",
+        ]
+    )
+    return rows
+
+
+def _license_note(register: bool, research: bool) -> str:
+    sets = (
+        "GoEmotions (Apache-2.0), part of DynaSent (CC BY 4.0; business-review sentences, the product-feedback "
+        "register Reddit comments lack) and MultiDoGo small talk (CDLA-Permissive-1.0)"
+    )
+    if register:
+        sets += (
+            ", and the service register: customer turns of Banking77 (CC BY 4.0), bitext (CDLA-Sharing-1.0) and "
+            "MultiDoGo filed under intents that report a problem (a declined card, a missing refund, a broken "
+            "product) as negative, and under plain-question intents as neutral; the intent lists are "
+            "`REGISTER_PROBLEMS` / `REGISTER_QUESTIONS` in models/training/datasets.py, split by intent into a "
+            "trained half a and a scored half b"
+        )
+    note = (
+        f"Trained on {sets}. Greetings, thanks, goodbyes and confirmations are neutral by this service's "
+        "convention (GoEmotions labels gratitude positive)."
+    )
+    if research:
+        return note + (
+            " Also trained on SST-2 train, published for research with no explicit license; the project's data "
+            "policy allows it for a shipped model with this card naming it. `sentiment.permissive` is the same "
+            "recipe without it (`train_heads --only sentiment_permissive`). TweetEval is used for evaluation only."
+        )
+    return note + " SST-2 and TweetEval carry no explicit license, so they are used for evaluation only."

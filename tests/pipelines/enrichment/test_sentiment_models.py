@@ -58,9 +58,9 @@ def test_a_named_sentiment_model_scores_and_is_recorded(user_enricher: Enricher)
     default, named = (user_enricher.enrich([text("a", "I love this")], o)[0] for o in (EnrichOptions(), REVIEWS))
     assert default.sentiment is not None and default.sentiment.label == SentimentLabel.POSITIVE
     assert named.sentiment is not None and named.sentiment.label == SentimentLabel.NEGATIVE
-    assert sentiment_ids(default) == {"sentiment.v2"} and sentiment_ids(named) == {"sentiment.reviews.v1"}
+    assert sentiment_ids(default) == {"sentiment.v3"} and sentiment_ids(named) == {"sentiment.reviews.v1"}
     ids = [m.id for m in named.models]
-    assert "sentiment.reviews.v1" in ids and "sentiment.v2" not in ids
+    assert "sentiment.reviews.v1" in ids and "sentiment.v3" not in ids
     # Intent and topics do not depend on the sentiment model.
     assert (named.intent, named.topics) == (default.intent, default.topics)
 
@@ -75,7 +75,7 @@ def test_every_sentiment_of_a_transcript_comes_from_the_named_model(user_enriche
 
 def test_the_default_by_name_or_id_is_the_default(user_enricher: Enricher) -> None:
     expected = user_enricher.enrich([call()])
-    for name in ("sentiment", "sentiment.v2"):
+    for name in ("sentiment", "sentiment.v3"):
         assert user_enricher.enrich([call()], EnrichOptions(sentiment_model=name)) == expected
 
 
@@ -123,7 +123,7 @@ def test_micro_batched_calls_with_different_sentiment_models_each_get_their_own(
         batcher.close()
     for k, (result, want) in enumerate(zip(got, expected, strict=True)):
         assert_same_results(result, want, path=f"call {k}")
-        model = "sentiment.reviews.v1" if options[k] == REVIEWS else "sentiment.v2"
+        model = "sentiment.reviews.v1" if options[k] == REVIEWS else "sentiment.v3"
         assert {i for r in result for i in sentiment_ids(r)} == {model}
 
 
@@ -171,3 +171,25 @@ def test_a_stream_refuses_an_unknown_sentiment_model_before_any_turn(user_enrich
     with pytest.raises(NotFoundError) as info:
         ConversationSession(enricher=user_enricher, start=StreamStart("s", options=EnrichOptions(sentiment_model="x")))
     assert info.value.field == "start.options.sentiment_model"
+
+
+def test_the_config_names_the_default_sentiment_model(artifacts_dir, nlp, encoder) -> None:
+    from models.registry import ModelRegistry
+    from pipelines.enrichment.domain import ModelRef
+    from pipelines.enrichment.enricher import EnrichConfig
+
+    def build(name: str) -> Enricher:
+        return Enricher(
+            encoder=encoder,
+            registry=ModelRegistry(artifacts_dir=artifacts_dir),
+            nlp=nlp,
+            nlp_model=ModelRef("nlp.blank_en", "test"),
+            config=EnrichConfig(sentiment_model=name),
+        )
+
+    result = build("permissive").enrich([text("a", "I love this")])[0]
+    assert sentiment_ids(result) == {"sentiment.permissive.v1"}
+    assert build("").enrich([text("a", "I love this")])[0].sentiment.model.id == "sentiment.v3"
+    with pytest.raises(NotFoundError) as info:
+        build("nope")
+    assert info.value.field == "enrich.sentiment_model" and "permissive" in info.value.available

@@ -129,7 +129,7 @@ def test_enrich_cli_sentiment_model_picks_a_user_head(tmp_path, capsys, monkeypa
     out = tmp_path / "nope.jsonl"
     assert cli.main(["enrich", "--in", str(src), "--out", str(out), "--sentiment-model", "review"]) == 2
     err = capsys.readouterr().err
-    assert "Unknown sentiment model: 'review'. Valid sentiment model names are: reviews, sentiment" in err
+    assert "Unknown sentiment model: 'review'. Valid sentiment model names are: permissive, reviews, sentiment" in err
     assert not out.exists()
 
 

@@ -208,7 +208,7 @@ def test_a_running_server_uses_a_sentiment_model_trained_after_it_started(
         return stub.Enrich(request_of(text_interaction(complaint), **options)).results[0]
 
     _, details = expect_error(lambda: enrich(sentiment_model="reviews"), grpc.StatusCode.NOT_FOUND)
-    assert "valid sentiment model names are: sentiment" in details["options.sentiment_model"]
+    assert "valid sentiment model names are: permissive, sentiment" in details["options.sentiment_model"]
 
     assert train(tmp_path, write_jsonl(tmp_path / "s.jsonl", REVERSED), kind="sentiment", name="reviews") == 0
     out = capsys.readouterr().out
@@ -224,11 +224,11 @@ def test_a_running_server_uses_a_sentiment_model_trained_after_it_started(
         ("sentiment.reviews", "v1")
     }
     ids = {f"{m.name}.{m.version}" for m in mine.models}
-    assert "sentiment.reviews.v1" in ids and "sentiment.v2" not in ids
+    assert "sentiment.reviews.v1" in ids and "sentiment.v3" not in ids
     assert mine.intent == default.intent  # only the sentiment model changed
 
     _, details = expect_error(lambda: enrich(sentiment_model="review"), grpc.StatusCode.NOT_FOUND)
-    assert "valid sentiment model names are: reviews, sentiment" in details["options.sentiment_model"]
+    assert "valid sentiment model names are: permissive, reviews, sentiment" in details["options.sentiment_model"]
 
     # Replay: the ids in result.models, pinned, give the same result; the default's id still pins the default.
     pinned = enrich(pin_models=sorted(ids))
@@ -267,8 +267,8 @@ def test_a_running_server_uses_a_sentiment_model_trained_after_it_started(
 
     stored_default, stored_mine = record("tp-default"), record("tp-reviews", sentiment_model="reviews")
     assert stored_default.sentiment < 0 < stored_mine.sentiment
-    assert "sentiment.reviews.v1" in stored_mine.models and "sentiment.v2" not in stored_mine.models
-    assert "sentiment.v2" in stored_default.models
+    assert "sentiment.reviews.v1" in stored_mine.models and "sentiment.v3" not in stored_mine.models
+    assert "sentiment.v3" in stored_default.models
 
 
 @pytest.mark.slow

@@ -304,7 +304,9 @@ def test_get_models_lists_models_taxonomies_and_topic_models(stub):
     reply = stub.GetModels(svc_pb.GetModelsRequest())
     kinds = {m.kind: m for m in reply.models}
     assert {"encoder", "nlp", "sentiment", "intent", "topics"} <= set(kinds)
-    assert kinds["sentiment"].name == "sentiment" and kinds["sentiment"].version == "v2"
+    sentiment = {(m.name, m.version) for m in reply.models if m.kind == "sentiment"}
+    assert sentiment == {("sentiment", "v2"), ("sentiment", "v3"), ("sentiment.permissive", "v1")}
+    assert {(m.name, m.version) for m in reply.models if m.kind == "satisfaction"} == {("satisfaction", "v1")}
     taxonomies = {t.name: t for t in reply.taxonomies}
     assert set(taxonomies) == {"customer_service", "banking77", "clinc150"}
     assert [t.name for t in reply.taxonomies if t.is_default] == ["customer_service"]

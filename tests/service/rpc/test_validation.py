@@ -368,7 +368,7 @@ def test_unknown_sentiment_model_is_not_found_naming_valid_ones(stub):
     err, details = expect_error(
         lambda: stub.Enrich(request_of(text_interaction(), sentiment_model="sentimental")), grpc.StatusCode.NOT_FOUND
     )
-    assert "valid sentiment model names are: sentiment" in details["options.sentiment_model"]
+    assert "valid sentiment model names are: permissive, sentiment" in details["options.sentiment_model"]
     assert "'sentimental'" in err.details()
 
 
