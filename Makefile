@@ -67,8 +67,8 @@ fit-topics: $(STAMP) ## refit the bundled topic model from $(DATASETS)
 probe-sentiment-heads: $(STAMP) ## experiment (issue 20): which sets and head sizes move sentiment on the serving embeddings; CPU, ~10 min first run
 	$(PY) -m models.training.probe_sentiment_heads --datasets $(DATASETS)
 
-probe-intent: $(STAMP) ## experiment (issue 20): a user's taxonomy (the train intent recipe) against plain logistic regression, tuned and pretrained encoder, on STAR; ~2 min
-	$(PY) -m eval.probe_user_intent --datasets $(DATASETS)
+probe-intent: $(STAMP) ## experiment (issue 20): train-intent recipe vs plain logistic regression (tuned and pretrained encoder, STAR), and CLINC150 thresholds by CV; ~5 min
+	$(PY) -m eval.probe_user_intent --datasets $(DATASETS) --clinc
 
 probe-sentiment: $(STAMP) ## experiment (issue 20): fine-tuned encoder vs frozen head on sentiment, unseen sets; wants a GPU
 	$(PY) -m models.training.probe_finetune_sentiment --datasets $(DATASETS) --model "$$($(PY) -c 'from models.encoder import default_model_path; print(default_model_path())')" --complaints

@@ -16,7 +16,12 @@ sets its threshold so that at most 5 % of in-scope held-out rows abstain. Recipe
 the threshold rule; recipe-argmax vs plain logreg the head recipe (C and
 the refit); tuned vs pretrained the encoder.
 
-    python -m eval.probe_user_intent --datasets ../shared/datasets [--json OUT]
+With ``--clinc`` it also asks whether CLINC150's abstention threshold could be chosen by cross-validation on
+the training rows instead of on val: out-of-fold probabilities of train + oos_train (5 folds, the shipped head's
+C and temperature), the shipped rule (best in-scope accuracy at out-of-scope recall >= r) swept on them, and
+each threshold's figures on val + oos_val, which then no choice has seen.
+
+    python -m eval.probe_user_intent --datasets ../shared/datasets [--clinc] [--json OUT]
 """
 
 from __future__ import annotations
@@ -73,10 +78,53 @@ def run_arms(train: LabelledSet, test: LabelledSet, embedder: CachedEmbedder, se
     }
 
 
+CV_RECALLS: tuple[float, ...] = (0.80, 0.85, 0.90, 0.95)
+
+
+def clinc_cv_thresholds(root: Path, embedder: CachedEmbedder, seed: int) -> dict[str, dict[str, float]]:
+    """Per target recall r: the threshold cross-validation on CLINC150 train + oos_train picks, and its val figures."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from models.heads import softmax
+    from models.registry import ModelRegistry
+    from models.training import datasets as ds
+    from models.training.heads.fit import fit_logreg
+    from models.training.metrics import label_indices, oos_threshold_sweep, predict_with_threshold
+
+    head = ModelRegistry().load("intent.clinc150.v2")
+    labels, oos = tuple(head.labels), tuple(head.labels).index(OUT_OF_SCOPE)
+    splits = ds.load_clinc150(root)
+    train = splits["train"] + splits["oos_train"]
+    dev = splits["val"] + splits["oos_val"]
+    x = np.vstack([embedder.embed(splits["train"].texts), embedder.embed(splits["oos_train"].texts)])
+    x_dev = np.vstack([embedder.embed(splits["val"].texts), embedder.embed(splits["oos_val"].texts)])
+    y, y_dev = label_indices(train.labels, labels), label_indices(dev.labels, labels)
+    oof = np.zeros((len(y), len(labels)))
+    for fit_rows, held in StratifiedKFold(5, shuffle=True, random_state=seed).split(x, y):
+        weight, bias, _ = fit_logreg(x[fit_rows], y[fit_rows], float(head.metadata["C"]), seed)
+        oof[held] = softmax((x[held] @ weight.T + bias) / head.temperature)
+    proba_dev, in_scope = head.predict_proba(x_dev), y_dev != oos
+    out: dict[str, dict[str, float]] = {}
+    for recall in (*CV_RECALLS, None):
+        if recall is None:
+            threshold, cv = float(head.threshold or 0.0), {}
+        else:
+            threshold, cv = oos_threshold_sweep(oof, y, oos, min_oos_recall=recall)
+        pred = predict_with_threshold(proba_dev, threshold, oos)
+        out["shipped (tuned on val)" if recall is None else f"cv, recall >= {recall:.2f}"] = {
+            "threshold": threshold,
+            **{f"cv_{k}": v for k, v in cv.items()},
+            "val_in_scope_accuracy": float((pred[in_scope] == y_dev[in_scope]).mean()),
+            "val_oos_recall": float((pred[~in_scope] == oos).mean()),
+        }
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", type=Path, required=True, help="the shared datasets folder")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--clinc", action="store_true", help="also: CLINC150 thresholds by cross-validation")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     train_rows, test_rows = star_intent_sets(args.datasets)
@@ -95,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     result: dict[str, object] = {"train_rows": len(train), "train_rows_in_scope": len(in_scope), "test_rows": len(test)}
     for data_name, data in (("with_oos_rows", train), ("in_scope_rows_only", in_scope)):
         result[data_name] = {name: run_arms(data, test, embedder, args.seed) for name, embedder in encoders.items()}
+    if args.clinc:
+        result["clinc150_thresholds"] = clinc_cv_thresholds(args.datasets, encoders["tuned"], args.seed)
     text = json.dumps(result, indent=2)
     print(text)
     if args.json:
