@@ -52,10 +52,6 @@ class TurnRows:
     agent: list[str]
     labels: list[str]
 
-    def take(self, keep: np.ndarray) -> TurnRows:
-        idx = np.flatnonzero(keep)
-        return TurnRows(*([column[i] for i in idx] for column in self.columns()))
-
     def columns(self) -> tuple[list[str], ...]:
         return (self.corpus, self.dialogue, self.customer, self.agent, self.labels)
 
@@ -123,26 +119,30 @@ def cv_macro_f1(x: np.ndarray, y: np.ndarray, groups: list[str], c: float, seed:
     return float(f1_score(y, pred, average="macro"))
 
 
+def dialogue_groups(
+    rows: TurnRows, dialogues: dict[str, UssDialogue], corpus: str
+) -> tuple[list[list[int]], np.ndarray]:
+    """For ``corpus``'s dialogues with rated turns in ``rows``: each one's row indices, and its mean OVERALL rating."""
+    index: dict[str, list[int]] = {}
+    for i, key in enumerate(rows.dialogue):
+        index.setdefault(key, []).append(i)
+    keys = [k for k in dialogues if k.startswith(f"{corpus}-") and k in index]
+    return [index[k] for k in keys], np.array([float(np.mean(dialogues[k].overall)) for k in keys])
+
+
 def conversation_figures(
     proba: np.ndarray, rows: TurnRows, dialogues: dict[str, UssDialogue]
 ) -> dict[str, dict[str, float]]:
     """Per corpus: Spearman of the pooled estimate with the mean OVERALL rating, and AUC for mean OVERALL < 3."""
     out: dict[str, dict[str, float]] = {}
     for corpus in ds.USS_CORPORA:
-        keys = [k for k in dialogues if k.startswith(f"{corpus}-")]
-        estimate, gold = [], []
-        for key in keys:
-            mine = [i for i, d in enumerate(rows.dialogue) if d == key]
-            if mine:
-                pooled = pool(proba[mine])
-                estimate.append(float(pooled[2] - pooled[0]))
-                gold.append(float(np.mean(dialogues[key].overall)))
-        est, g = np.array(estimate), np.array(gold)
+        groups, gold = dialogue_groups(rows, dialogues, corpus)
+        estimate = np.array([float(pooled[2] - pooled[0]) for pooled in (pool(proba[g]) for g in groups)])
         out[corpus] = {
-            "dialogues": float(len(est)),
-            "spearman": float(spearmanr(est, g).statistic),
-            "dissatisfied_auc": float(roc_auc_score(g < 3, -est)),
-            "dissatisfied_dialogues": float((g < 3).sum()),
+            "dialogues": float(len(estimate)),
+            "spearman": float(spearmanr(estimate, gold).statistic),
+            "dissatisfied_auc": float(roc_auc_score(gold < 3, -estimate)),
+            "dissatisfied_dialogues": float((gold < 3).sum()),
         }
     return out
 
@@ -166,13 +166,10 @@ def pooling_rules(proba: np.ndarray, rows: TurnRows, dialogues: dict[str, UssDia
     """Per corpus and rule: Spearman of the rule's P(satisfied) - P(dissatisfied) with the mean OVERALL rating."""
     out: dict[str, dict[str, float]] = {}
     for corpus in ds.USS_CORPORA:
-        keys = [k for k in dialogues if k.startswith(f"{corpus}-")]
-        by_dialogue = {k: [i for i, d in enumerate(rows.dialogue) if d == k] for k in keys}
-        kept = [k for k in keys if by_dialogue[k]]
-        gold = [float(np.mean(dialogues[k].overall)) for k in kept]
+        groups, gold = dialogue_groups(rows, dialogues, corpus)
         out[corpus] = {}
         for name, rule in POOLING_RULES.items():
-            pooled = [rule(proba[by_dialogue[k]]) for k in kept]
+            pooled = [rule(proba[g]) for g in groups]
             out[corpus][name] = float(spearmanr([p[2] - p[0] for p in pooled], gold).statistic)
     return out
 
