@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from models.satisfaction import LABELS as SATISFACTION_LABELS
+
 OUT_OF_SCOPE = "out_of_scope"
 SENTIMENT_LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
 MULTIDOGO_DOMAINS: tuple[str, ...] = ("airline", "fastfood", "finance", "insurance", "media", "software")
@@ -300,6 +302,7 @@ LICENSES: dict[str, str] = {
     "sst2": "no explicit license (research use)",
     "tweeteval_sentiment": "no explicit license (research use)",
     "dynasent": "CC BY 4.0",
+    "uss_user_satisfaction": "annotations: no explicit license (research use); dialogues CC BY-SA 4.0 / MIT",
 }
 
 
@@ -465,8 +468,6 @@ def load_service_register(root: Path) -> dict[str, LabelledSet]:
 
 USS_ROLES: tuple[str, ...] = ("USER", "SYSTEM")
 USS_CORPORA: tuple[str, ...] = ("SGD", "MWOZ")  # the two task-oriented service corpora in the shared folder
-SATISFACTION_LABELS: tuple[str, ...] = ("dissatisfied", "neutral", "satisfied")
-LICENSES["uss_user_satisfaction"] = "annotations: no explicit license (research use); dialogues CC BY-SA 4.0 / MIT"
 
 
 @dataclass(frozen=True)

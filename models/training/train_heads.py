@@ -30,8 +30,8 @@ from models.training.heads.fit import HEAD_VERSION
 from models.training.heads.satisfaction import VERSION as SATISFACTION_VERSION
 from models.training.heads.satisfaction import train_satisfaction
 from models.training.heads.sentiment import (
-    PERMISSIVE_VERSION,
-    V3_VERSION,
+    PERMISSIVE,
+    V3,
     train_sentiment,
     train_sentiment_permissive,
     train_sentiment_v3,
@@ -60,8 +60,8 @@ TRAINERS: dict[str, Callable[[Path, CachedEmbedder, int, str], TrainedHead]] = {
 }
 OUT_DIRS: dict[str, str] = {
     "sentiment": f"sentiment/{HEAD_VERSION}",
-    "sentiment_v3": f"sentiment/{V3_VERSION}",
-    "sentiment_permissive": f"sentiment/permissive/{PERMISSIVE_VERSION}",
+    "sentiment_v3": V3.path,
+    "sentiment_permissive": PERMISSIVE.path,
     "banking77": f"intent/banking77/{HEAD_VERSION}",
     "clinc150": f"intent/clinc150/{HEAD_VERSION}",
     "customer_service": f"intent/customer_service/{HEAD_VERSION}",

@@ -417,12 +417,7 @@ class Enricher:
     def summarize(
         self, parts: Sequence[PartAnalysis], options: EnrichOptions, stages: Stages, *, transcript: bool
     ) -> ConversationSummary:
-        """``rollup.summarize`` with the call's heads: customer, role, trend, satisfaction, intent, topics.
-
-        Scores the satisfaction of customer turns not yet scored first (transcripts, when sentiment is asked for).
-        """
-        if self.satisfaction is not None and transcript and SignalKind.SENTIMENT in options.signals:
-            rollup.score_satisfaction(parts, self.satisfaction)
+        """``rollup.summarize`` with the call's heads: customer, role, trend, satisfaction, intent, topics."""
         return rollup.summarize(
             parts,
             options,

@@ -77,7 +77,11 @@ def summarize(
     transcript: bool,
     satisfaction: SatisfactionStage | None = None,
 ) -> ConversationSummary:
-    """Roll parts up: customer sentiment, per-role sentiment, trend, satisfaction, document intent and topics."""
+    """Roll parts up: customer sentiment, per-role sentiment, trend, satisfaction, document intent and topics.
+
+    With a satisfaction stage (transcripts, when sentiment is asked for), customer turns not yet scored are scored
+    first (``score_satisfaction``), so ``turn_signals`` called after this reads them.
+    """
     signals = options.signals
     customer = [pa for pa in parts if pa.part.role == SpeakerRole.CUSTOMER and pa.embedding is not None]
     roles: tuple[RoleSentiment, ...] = ()
@@ -96,8 +100,10 @@ def summarize(
     customer_sentiment = _document_sentiment(customer, sentiment) if SignalKind.SENTIMENT in signals else None
     overall = None
     if satisfaction is not None and transcript and SignalKind.SENTIMENT in signals:
-        scored = [pa.satisfaction_proba for pa in customer if pa.satisfaction_proba is not None]
-        overall = satisfaction.conversation(np.vstack(scored)) if scored else None
+        score_satisfaction(parts, satisfaction)
+        overall = satisfaction.conversation(
+            [pa.satisfaction_proba for pa in customer if pa.satisfaction_proba is not None]
+        )
     return ConversationSummary(len(parts), customer_sentiment, roles, trend, doc_intent, topics, satisfaction=overall)
 
 

@@ -40,8 +40,6 @@ class SatisfactionStage:
         label = SatisfactionLabel(LABELS[int(np.argmax(proba))])
         return Satisfaction(label, low, mid, high, high - low, self.model)
 
-    def conversation(self, probas: np.ndarray) -> Satisfaction | None:
+    def conversation(self, probas: Sequence[np.ndarray]) -> Satisfaction | None:
         """The conversation's satisfaction from its customer turns' probabilities, in order (None for none)."""
-        if len(probas) == 0:
-            return None
-        return self.from_proba(pool(np.asarray(probas, dtype=np.float64)))
+        return self.from_proba(pool(np.vstack(probas))) if len(probas) else None

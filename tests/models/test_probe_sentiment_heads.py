@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from models.training.datasets import SENTIMENT_LABELS, LabelledSet
-from models.training.probe_sentiment_heads import ARMS, SCORED, score, train_head
+from models.training.heads.weighted import train_head
+from models.training.probe_sentiment_heads import ARMS, SCORED, score
 
 NEGATIVE, NEUTRAL, POSITIVE = range(3)
 

@@ -27,10 +27,10 @@ from sklearn.metrics import confusion_matrix, f1_score, roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from models.heads import LinearHead, softmax
-from models.satisfaction import pair_features, pool
+from models.satisfaction import LABELS, pair_features, pool
 from models.training import cards
 from models.training import datasets as ds
-from models.training.datasets import SATISFACTION_LABELS, UssDialogue
+from models.training.datasets import UssDialogue
 from models.training.embeddings import ENCODER_ID, CachedEmbedder
 from models.training.heads.cards import TrainedHead, counts_line, data_table
 from models.training.heads.fit import MAX_ITER
@@ -180,7 +180,7 @@ def train_satisfaction(root: Path, embedder: CachedEmbedder, seed: int, command:
     train, dev = turn_rows(train_d), turn_rows(dev_d)
     vectors = embed_turns(embedder, train, dev)
     x_tr, x_dev = features(train, vectors), features(dev, vectors)
-    labels = SATISFACTION_LABELS
+    labels = LABELS
     y_tr = np.array([labels.index(v) for v in train.labels])
     y_dev = np.array([labels.index(v) for v in dev.labels])
     grid = [(c, cv_macro_f1(x_tr, y_tr, train.dialogue, c, seed)) for c in C_GRID]
@@ -297,8 +297,8 @@ def _card(
         "baseline reaches 53.7 (SGD) and 45.9 (MultiWOZ), the best published model 62.1 and 55.0 (ACL 2023).\n\n"
         "Confusion matrix (rows gold, columns predicted; dissatisfied, neutral, satisfied):\n\n"
         + cards.table(
-            ["gold \\ predicted", *SATISFACTION_LABELS],
-            [[g, *row] for g, row in zip(SATISFACTION_LABELS, matrix.tolist(), strict=True)],
+            ["gold \\ predicted", *LABELS],
+            [[g, *row] for g, row in zip(LABELS, matrix.tolist(), strict=True)],
         )
     )
     conv_table = cards.table(

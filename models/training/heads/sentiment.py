@@ -11,6 +11,7 @@ half a), so "problem reports read negative" is measured on problems the head nev
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,32 +30,57 @@ from models.training.heads.cards import (
     hyper_table,
 )
 from models.training.heads.fit import HEAD_VERSION, CalibratedFit, fit_calibrated
+from models.training.heads.weighted import train_head
 from models.training.metrics import classification_metrics, label_indices, macro_recall
 
 NEGATIVE = SENTIMENT_LABELS.index("negative")
-V3_VERSION = "v3"
-PERMISSIVE_VERSION = "v1"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One shipped sentiment head: its name, version and card title, and which sets the recipe adds.
+
+    ``register`` adds the service register's half a (and fits the weighted, binary-aware layer);
+    ``research`` adds SST-2 train (research use).
+    """
+
+    name: str
+    version: str
+    title: str
+    register: bool
+    research: bool
+
+    @property
+    def path(self) -> str:
+        """The artifact folder under models/artifacts."""
+        return "/".join([*self.name.split("."), self.version])
+
+
+V2 = Variant("sentiment", HEAD_VERSION, f"sentiment {HEAD_VERSION} — 3-class sentiment head", False, False)
+V3 = Variant("sentiment", "v3", "sentiment v3 — 3-class sentiment head for the customer's voice (default)", True, True)
+PERMISSIVE = Variant(
+    "sentiment.permissive", "v1", "sentiment.permissive v1 — sentiment v3's recipe on permissive sets only", True, False
+)
 
 
 def train_sentiment(root: Path, embedder: CachedEmbedder, seed: int, command: str) -> TrainedHead:
     """sentiment v2: GoEmotions 3-class train + 80 % of DynaSent r1 dev + MultiDoGo small talk as neutral."""
-    return _train(root, embedder, seed, command, register=False, research=False)
+    return _train(root, embedder, seed, command, V2)
 
 
 def train_sentiment_v3(root: Path, embedder: CachedEmbedder, seed: int, command: str) -> TrainedHead:
     """sentiment v3, the default: v2's sets + the service register's half a + SST-2 train (research use)."""
-    return _train(root, embedder, seed, command, register=True, research=True)
+    return _train(root, embedder, seed, command, V3)
 
 
 def train_sentiment_permissive(root: Path, embedder: CachedEmbedder, seed: int, command: str) -> TrainedHead:
     """sentiment.permissive v1: v3's recipe with the research switch off (permissively licensed sets only)."""
-    return _train(root, embedder, seed, command, register=True, research=False)
+    return _train(root, embedder, seed, command, PERMISSIVE)
 
 
-def _train(
-    root: Path, embedder: CachedEmbedder, seed: int, command: str, *, register: bool, research: bool
-) -> TrainedHead:
-    """The recipe; ``register`` adds the service register's half a, ``research`` SST-2 train (research use)."""
+def _train(root: Path, embedder: CachedEmbedder, seed: int, command: str, variant: Variant) -> TrainedHead:
+    """The recipe of ``variant``."""
+    register, research = variant.register, variant.research
     corpus = ds.load_sentiment_corpus(root, seed=seed)
     small_talk = ds.load_small_talk(root)
     # (source, rows, total weight, binary) in training order; the v2 recipe ignores the weights.
@@ -77,8 +103,8 @@ def _train(
     if research:
         sst_train = ds.load_sst2_train(root)["train"]
         sources.append(("sst2_train", sst_train, 3.0, True))
-    train = corpus["train"] + small_talk["train"]
-    for _, rows, _, _ in sources[3:]:
+    train = LabelledSet([], [])
+    for _, rows, _, _ in sources:  # goemotions + dynasent is corpus["train"], in that order
         train = train + rows
     seen = {text.lower() for text in train.texts}
     unseen = {
@@ -135,12 +161,9 @@ def _train(
         trained_on.append("service register half a (banking77, bitext_cs_intent, multidogo; by intent)")
     if research:
         trained_on.append("sst2 train (research use)")
-    name, version = "sentiment", HEAD_VERSION
-    if register:
-        name, version = ("sentiment", V3_VERSION) if research else ("sentiment.permissive", PERMISSIVE_VERSION)
     head = fit.to_head(
-        name,
-        version=version,
+        variant.name,
+        version=variant.version,
         threshold=None,
         metadata=head_metadata(
             fit,
@@ -241,12 +264,7 @@ def _train(
             "Labels are in the order negative, neutral, positive.",
         )
     )
-    title = {
-        (False, False): f"sentiment {HEAD_VERSION} — 3-class sentiment head",
-        (True, True): f"sentiment {V3_VERSION} — 3-class sentiment head for the customer's voice (default)",
-        (True, False): f"sentiment.permissive {PERMISSIVE_VERSION} — sentiment v3's recipe on permissive sets only",
-    }[(register, research)]
-    return TrainedHead(head, title, sections)
+    return TrainedHead(head, variant.title, sections)
 
 
 def weighted_fit(
@@ -262,11 +280,9 @@ def weighted_fit(
     """A linear softmax layer fitted with every source's rows sharing that source's weight; binary rows (SST-2)
     train only the negative and positive logits, so a set without a neutral class does not teach "never neutral".
 
-    The fit is ``probe_sentiment_heads.train_head`` (its temperature: NLL on 5 % of the three-class rows held out
+    The fit is ``heads.weighted.train_head`` (its temperature: NLL on 5 % of the three-class rows held out
     of the fit); the dev figures are GoEmotions dev, before and after that temperature.
     """
-    from models.training.probe_sentiment_heads import train_head
-
     parts, offset = [], 0
     for _, rows, weight, binary in sources:
         n = len(rows)
