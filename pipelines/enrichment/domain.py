@@ -228,6 +228,9 @@ class Intent:
     threshold: float
     top: tuple[IntentLabel, ...]
     model: ModelRef
+    # The label's category in its taxonomy ("billing_payments", "leaving", ...; the head's ``categories`` metadata);
+    # empty when out of scope or for a taxonomy without categories (banking77, clinc150, user taxonomies).
+    category: str = ""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class IntentStage:
         if backend in tuned and head.threshold is not None:
             self.threshold = float(tuned[backend])
         self.dialogue_acts = frozenset(head.metadata.get("dialogue_acts", ()))
+        self.categories: dict[str, str] = dict(head.metadata.get("categories", {}))
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -50,14 +51,16 @@ class IntentStage:
         oos_index = [i for i, keep in enumerate(self._in_scope) if not keep]
         oos_wins = bool(oos_index) and float(proba[oos_index[0]]) > confidence
         out_of_scope = confidence < self.threshold or oos_wins
+        label = OUT_OF_SCOPE if out_of_scope else top[0].label
         return Intent(
             taxonomy=self.taxonomy,
-            label=OUT_OF_SCOPE if out_of_scope else top[0].label,
+            label=label,
             out_of_scope=out_of_scope,
             confidence=confidence,
             threshold=self.threshold,
             top=top,
             model=self.model,
+            category="" if out_of_scope else self.categories.get(label, ""),
         )
 
     def document(self, embeddings: Sequence[np.ndarray], weights: Sequence[float], top_k: int = 3) -> Intent | None:

@@ -236,6 +236,7 @@ def intent_to_proto(i: Intent) -> sig_pb.Intent:
         threshold=i.threshold,
         top=[sig_pb.IntentLabel(label=t.label, probability=t.probability) for t in i.top],
         model=model_ref_to_proto(i.model),
+        category=i.category,
     )
 
 

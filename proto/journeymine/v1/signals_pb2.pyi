@@ -142,7 +142,7 @@ class IntentLabel(_message.Message):
     def __init__(self, label: _Optional[str] = ..., probability: _Optional[float] = ...) -> None: ...
 
 class Intent(_message.Message):
-    __slots__ = ("taxonomy", "label", "out_of_scope", "confidence", "threshold", "top", "model")
+    __slots__ = ("taxonomy", "label", "out_of_scope", "confidence", "threshold", "top", "model", "category")
     TAXONOMY_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     OUT_OF_SCOPE_FIELD_NUMBER: _ClassVar[int]
@@ -150,6 +150,7 @@ class Intent(_message.Message):
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     TOP_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
     taxonomy: str
     label: str
     out_of_scope: bool
@@ -157,7 +158,8 @@ class Intent(_message.Message):
     threshold: float
     top: _containers.RepeatedCompositeFieldContainer[IntentLabel]
     model: ModelRef
-    def __init__(self, taxonomy: _Optional[str] = ..., label: _Optional[str] = ..., out_of_scope: _Optional[bool] = ..., confidence: _Optional[float] = ..., threshold: _Optional[float] = ..., top: _Optional[_Iterable[_Union[IntentLabel, _Mapping]]] = ..., model: _Optional[_Union[ModelRef, _Mapping]] = ...) -> None: ...
+    category: str
+    def __init__(self, taxonomy: _Optional[str] = ..., label: _Optional[str] = ..., out_of_scope: _Optional[bool] = ..., confidence: _Optional[float] = ..., threshold: _Optional[float] = ..., top: _Optional[_Iterable[_Union[IntentLabel, _Mapping]]] = ..., model: _Optional[_Union[ModelRef, _Mapping]] = ..., category: _Optional[str] = ...) -> None: ...
 
 class TopicAssignment(_message.Message):
     __slots__ = ("topic_id", "label", "keywords", "probability", "model")

@@ -155,6 +155,7 @@ def _intent(msg: sig_pb.Intent) -> Intent:
         msg.threshold,
         tuple(IntentLabel(t.label, t.probability) for t in msg.top),
         _model(msg.model),
+        msg.category,
     )
 
 
