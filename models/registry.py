@@ -122,6 +122,22 @@ SPECS: tuple[ModelSpec, ...] = (
         LinearHead.load,
     ),
     ModelSpec(
+        "sentiment",
+        "sentiment",
+        "v4",
+        "sentiment/v4",
+        "sentiment v3's weights with one temperature fitted across domains (Reddit, reviews, tweets)",
+        LinearHead.load,
+    ),
+    ModelSpec(
+        "sentiment",
+        "sentiment.permissive",
+        "v2",
+        "sentiment/permissive/v2",
+        "sentiment.permissive v1's weights with one temperature fitted across the permissive domains",
+        LinearHead.load,
+    ),
+    ModelSpec(
         "intent",
         "intent.customer_service",
         "v2",
@@ -173,7 +189,7 @@ SPECS: tuple[ModelSpec, ...] = (
 
 DEFAULTS: dict[str, str] = {
     "aspect": "aspect.v1",
-    "sentiment": "sentiment.v3",
+    "sentiment": "sentiment.v4",
     "intent": "intent.customer_service.v2",
     "topics": "topics.customer_service.v2",
     "satisfaction": "satisfaction.v1",

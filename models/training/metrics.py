@@ -78,6 +78,22 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray, *, bounds: tuple[float, f
     return float(np.exp(result.x))
 
 
+def fit_temperature_pooled(
+    parts: Sequence[tuple[np.ndarray, np.ndarray]], *, bounds: tuple[float, float] = (0.05, 20.0)
+) -> float:
+    """The temperature minimising the mean over ``parts`` (logits, labels) of each part's NLL: every set counts
+    the same, however many rows it has, so one large domain does not set the calibration of the others."""
+    if not parts:
+        raise ValueError("fit_temperature_pooled needs at least one (logits, labels) part")
+    result = minimize_scalar(
+        lambda log_t: float(np.mean([nll(softmax(lg / np.exp(log_t)), y) for lg, y in parts])),
+        bounds=(float(np.log(bounds[0])), float(np.log(bounds[1]))),
+        method="bounded",
+        options={"xatol": 1e-4},
+    )
+    return float(np.exp(result.x))
+
+
 def classification_metrics(proba: np.ndarray, y: np.ndarray) -> dict[str, float]:
     """Accuracy, macro-F1 (over the classes present in ``y`` or predicted), ECE and NLL."""
     pred = proba.argmax(axis=1)

@@ -10,7 +10,8 @@ heads) -> save head + MODEL_CARD.md. This module is the command line; each head'
 rules (``heads.thresholds``) and the card pieces (``heads.cards``). Run from the repository root:
 
     python -m models.training.train_heads --datasets ../shared/datasets
-        [--only sentiment,sentiment_v3,sentiment_permissive,banking77,clinc150,customer_service,satisfaction]
+        [--only sentiment,sentiment_v3,sentiment_permissive,sentiment_v4,sentiment_permissive_v2,
+               banking77,clinc150,customer_service,satisfaction]
         [--out models/artifacts]
 """
 
@@ -31,10 +32,14 @@ from models.training.heads.satisfaction import VERSION as SATISFACTION_VERSION
 from models.training.heads.satisfaction import train_satisfaction
 from models.training.heads.sentiment import (
     PERMISSIVE,
+    PERMISSIVE_V2,
     V3,
+    V4,
     train_sentiment,
     train_sentiment_permissive,
+    train_sentiment_permissive_v2,
     train_sentiment_v3,
+    train_sentiment_v4,
 )
 
 MODULE = "models.training.train_heads"
@@ -43,6 +48,8 @@ HEAD_KEYS: tuple[str, ...] = (
     "sentiment",
     "sentiment_v3",
     "sentiment_permissive",
+    "sentiment_v4",
+    "sentiment_permissive_v2",
     "banking77",
     "clinc150",
     "customer_service",
@@ -53,6 +60,8 @@ TRAINERS: dict[str, Callable[[Path, CachedEmbedder, int, str], TrainedHead]] = {
     "sentiment": train_sentiment,
     "sentiment_v3": train_sentiment_v3,
     "sentiment_permissive": train_sentiment_permissive,
+    "sentiment_v4": train_sentiment_v4,
+    "sentiment_permissive_v2": train_sentiment_permissive_v2,
     "banking77": train_banking77,
     "clinc150": train_clinc150,
     "customer_service": train_customer_service,
@@ -62,6 +71,8 @@ OUT_DIRS: dict[str, str] = {
     "sentiment": f"sentiment/{HEAD_VERSION}",
     "sentiment_v3": V3.path,
     "sentiment_permissive": PERMISSIVE.path,
+    "sentiment_v4": V4.path,
+    "sentiment_permissive_v2": PERMISSIVE_V2.path,
     "banking77": f"intent/banking77/{HEAD_VERSION}",
     "clinc150": f"intent/clinc150/{HEAD_VERSION}",
     "customer_service": f"intent/customer_service/{HEAD_VERSION}",

@@ -11,6 +11,8 @@ EXPECTED = {
     "sentiment.v2": ("sentiment", "sentiment/v2"),
     "sentiment.v3": ("sentiment", "sentiment/v3"),
     "sentiment.permissive.v1": ("sentiment", "sentiment/permissive/v1"),
+    "sentiment.v4": ("sentiment", "sentiment/v4"),
+    "sentiment.permissive.v2": ("sentiment", "sentiment/permissive/v2"),
     "intent.customer_service.v2": ("intent", "intent/customer_service/v2"),
     "intent.banking77.v2": ("intent", "intent/banking77/v2"),
     "intent.clinc150.v2": ("intent", "intent/clinc150/v2"),
@@ -24,7 +26,7 @@ def test_registry_snapshot() -> None:
     assert {model_id: (spec.kind, spec.path) for model_id, spec in REGISTRY.items()} == EXPECTED
     assert DEFAULTS == {
         "aspect": "aspect.v1",
-        "sentiment": "sentiment.v3",
+        "sentiment": "sentiment.v4",
         "intent": "intent.customer_service.v2",
         "topics": "topics.customer_service.v2",
         "satisfaction": "satisfaction.v1",

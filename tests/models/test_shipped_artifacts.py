@@ -41,7 +41,9 @@ def test_every_spec_loads_with_its_name_version_and_card(registry: ModelRegistry
     assert model.metadata["encoder"] == ENCODER_ID
 
 
-@pytest.mark.parametrize("model_id", ["sentiment.v2", "sentiment.v3", "sentiment.permissive.v1"])
+@pytest.mark.parametrize(
+    "model_id", ["sentiment.v2", "sentiment.v3", "sentiment.v4", "sentiment.permissive.v1", "sentiment.permissive.v2"]
+)
 def test_sentiment_labels_are_in_the_documented_order(registry: ModelRegistry, model_id: str) -> None:
     head = registry.load(model_id)
     assert head.labels == ("negative", "neutral", "positive")
@@ -89,13 +91,35 @@ def test_head_probabilities_sum_to_one_and_are_batch_invariant(registry: ModelRe
     np.testing.assert_allclose(single, proba[:4], rtol=1e-5, atol=1e-6)
 
 
-def test_the_permissive_sentiment_head_saw_no_research_use_data(registry: ModelRegistry) -> None:
-    permissive, default = registry.load("sentiment.permissive.v1"), registry.load("sentiment.v3")
+@pytest.mark.parametrize(("permissive_id", "default_id"), [("sentiment.permissive.v1", "sentiment.v3"),
+                                                            ("sentiment.permissive.v2", "sentiment.v4")])  # fmt: skip
+def test_the_permissive_sentiment_head_saw_no_research_use_data(
+    registry: ModelRegistry, permissive_id: str, default_id: str
+) -> None:
+    permissive, default = registry.load(permissive_id), registry.load(default_id)
     assert permissive.metadata["research_use_data"] is False and default.metadata["research_use_data"] is True
     assert not [s for s in permissive.metadata["trained_on"] if "sst2" in s or "tweeteval" in s]
     assert [s for s in default.metadata["trained_on"] if "sst2" in s]
-    card = (ARTIFACTS_DIR / "sentiment" / "permissive" / "v1" / CARD_FILE).read_text()
+    card = (ARTIFACTS_DIR / REGISTRY[permissive_id].path / CARD_FILE).read_text()
     assert "research use" in card and "sst2 | train" not in card
+    # Not even the temperature is fitted on TweetEval (no explicit license)
+    assert "| tweeteval val |" not in card.partition("## Calibration across domains")[2].partition("\n## ")[0]
+
+
+CALIBRATED_FROM = [("sentiment.v4", "sentiment.v3"), ("sentiment.permissive.v2", "sentiment.permissive.v1")]
+
+
+@pytest.mark.parametrize(("calibrated", "original"), CALIBRATED_FROM)
+def test_domain_calibration_changes_the_temperature_only(
+    registry: ModelRegistry, calibrated: str, original: str
+) -> None:
+    new, old = registry.load(calibrated), registry.load(original)
+    np.testing.assert_array_equal(new.weight, old.weight)
+    np.testing.assert_array_equal(new.bias, old.bias)
+    # v3's temperature came from held-out training rows (mostly Reddit) and was overconfident on tweets and reviews
+    assert new.temperature > old.temperature * 1.2
+    card = (ARTIFACTS_DIR / REGISTRY[calibrated].path / CARD_FILE).read_text()
+    assert "## Calibration across domains" in card and "| dynasent r2 dev |" in card
 
 
 def test_satisfaction_head_reads_a_turn_beside_the_agent_turn(registry: ModelRegistry) -> None:
@@ -134,7 +158,9 @@ def test_registry_ids_are_the_shipped_set() -> None:
         "intent.customer_service.v2",
         "satisfaction.v1",
         "sentiment.permissive.v1",
+        "sentiment.permissive.v2",
         "sentiment.v2",
         "sentiment.v3",
+        "sentiment.v4",
         "topics.customer_service.v2",
     ]

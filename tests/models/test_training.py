@@ -17,6 +17,7 @@ from models.training.heads.fit import fit_calibrated
 from models.training.metrics import (
     expected_calibration_error,
     fit_temperature,
+    fit_temperature_pooled,
     label_indices,
     oos_threshold_sweep,
     predict_with_threshold,
@@ -41,6 +42,24 @@ def test_fit_temperature_recovers_the_generating_temperature() -> None:
     p = softmax(logits / true_t)
     y = np.array([rng.choice(5, p=row) for row in p])
     assert fit_temperature(logits, y) == pytest.approx(true_t, rel=0.1)
+
+
+def _sampled(rng: np.random.Generator, n: int, true_t: float) -> tuple[np.ndarray, np.ndarray]:
+    logits = rng.normal(scale=4.0, size=(n, 3))
+    p = softmax(logits / true_t)
+    return logits, np.array([rng.choice(3, p=row) for row in p])
+
+
+def test_pooled_temperature_counts_every_set_the_same() -> None:
+    rng = np.random.default_rng(1)
+    big, small = _sampled(rng, 6000, 1.0), _sampled(rng, 300, 3.0)
+    # Rows pooled, the big set decides; sets weighted equally, the temperature lands between the two.
+    rows_pooled = fit_temperature(np.vstack([big[0], small[0]]), np.concatenate([big[1], small[1]]))
+    pooled = fit_temperature_pooled([big, small])
+    assert rows_pooled < 1.3 and 1.3 < pooled < 2.6
+    assert fit_temperature_pooled([big]) == pytest.approx(fit_temperature(*big), rel=1e-3)
+    with pytest.raises(ValueError, match="at least one"):
+        fit_temperature_pooled([])
 
 
 def test_threshold_for_abstention_bounds_the_rate() -> None:

@@ -71,7 +71,7 @@ def test_refresh_reports_added_and_removed_models(registry: ModelRegistry, user_
     assert report.added == ("intent.one.v1", "sentiment.tweets.v1")
     assert [s.id for s in report.user_models] == ["intent.one.v1", "sentiment.tweets.v1"]
     assert registry.resolve("sentiment", "tweets").id == "sentiment.tweets.v1"
-    assert registry.resolve("sentiment", None).id == "sentiment.v3"  # the default is still the built-in
+    assert registry.resolve("sentiment", None).id == "sentiment.v4"  # the default is still the built-in
     for path in sorted((user_dir / "intent" / "one" / "v1").iterdir()):
         path.unlink()
     (user_dir / "intent" / "one" / "v1").rmdir()

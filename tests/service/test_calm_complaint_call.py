@@ -76,7 +76,7 @@ def test_a_calm_complaint_call_scores_below_neutral(enricher: Enricher, tmp_path
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 20, open: sentiment v3 reads this call's document as neutral (score about -0.23); "
+    reason="issue 20, open: sentiment v4 (v3's weights) reads this call's document as neutral (score about -0.16); "
     "the calm outage reports are unlike the register's banking and retail problems",
 )
 def test_a_calm_complaint_call_reads_negative(enricher: Enricher) -> None:

@@ -49,7 +49,7 @@ def test_same_input_same_versions_same_result(enricher: Enricher) -> None:
 def test_result_names_every_model_it_used(enricher: Enricher) -> None:
     result = enricher.enrich([call()], EnrichOptions(intent_taxonomy="banking77"))[0]
     ids = [m.id for m in result.models]
-    assert ids == ["nlp.blank_en.test", "encoder.hashing.test", "sentiment.v3", "satisfaction.v1",
+    assert ids == ["nlp.blank_en.test", "encoder.hashing.test", "sentiment.v4", "satisfaction.v1",
                    "intent.banking77.v2", "topics.customer_service.v2"]  # fmt: skip
     assert result.intent is not None and result.intent.model.id == "intent.banking77.v2"
 
@@ -64,7 +64,11 @@ def test_pinned_intent_version_is_the_taxonomy_used(enricher: Enricher) -> None:
 def test_a_version_that_is_not_loaded_is_refused_naming_the_available_ones(enricher: Enricher) -> None:
     with pytest.raises(NotFoundError) as info:
         enricher.enrich([call()], EnrichOptions(pin_models=("sentiment.v2", "sentiment.v1")))
-    assert info.value.field == "options.pin_models[1]" and info.value.available == ["sentiment.v2", "sentiment.v3"]
+    assert info.value.field == "options.pin_models[1]" and info.value.available == [
+        "sentiment.v2",
+        "sentiment.v3",
+        "sentiment.v4",
+    ]
     assert "Unknown model version: 'sentiment.v1'" in str(info.value)
     with pytest.raises(NotFoundError) as info:
         enricher.enrich([call()], EnrichOptions(pin_models=("intent.banking77.v1",)))

@@ -58,9 +58,9 @@ def test_a_named_sentiment_model_scores_and_is_recorded(user_enricher: Enricher)
     default, named = (user_enricher.enrich([text("a", "I love this")], o)[0] for o in (EnrichOptions(), REVIEWS))
     assert default.sentiment is not None and default.sentiment.label == SentimentLabel.POSITIVE
     assert named.sentiment is not None and named.sentiment.label == SentimentLabel.NEGATIVE
-    assert sentiment_ids(default) == {"sentiment.v3"} and sentiment_ids(named) == {"sentiment.reviews.v1"}
+    assert sentiment_ids(default) == {"sentiment.v4"} and sentiment_ids(named) == {"sentiment.reviews.v1"}
     ids = [m.id for m in named.models]
-    assert "sentiment.reviews.v1" in ids and "sentiment.v3" not in ids
+    assert "sentiment.reviews.v1" in ids and "sentiment.v4" not in ids
     # Intent and topics do not depend on the sentiment model.
     assert (named.intent, named.topics) == (default.intent, default.topics)
 
@@ -75,7 +75,7 @@ def test_every_sentiment_of_a_transcript_comes_from_the_named_model(user_enriche
 
 def test_the_default_by_name_or_id_is_the_default(user_enricher: Enricher) -> None:
     expected = user_enricher.enrich([call()])
-    for name in ("sentiment", "sentiment.v3"):
+    for name in ("sentiment", "sentiment.v4"):
         assert user_enricher.enrich([call()], EnrichOptions(sentiment_model=name)) == expected
 
 
@@ -123,7 +123,7 @@ def test_micro_batched_calls_with_different_sentiment_models_each_get_their_own(
         batcher.close()
     for k, (result, want) in enumerate(zip(got, expected, strict=True)):
         assert_same_results(result, want, path=f"call {k}")
-        model = "sentiment.reviews.v1" if options[k] == REVIEWS else "sentiment.v3"
+        model = "sentiment.reviews.v1" if options[k] == REVIEWS else "sentiment.v4"
         assert {i for r in result for i in sentiment_ids(r)} == {model}
 
 
@@ -188,8 +188,8 @@ def test_the_config_names_the_default_sentiment_model(artifacts_dir, nlp, encode
         )
 
     result = build("permissive").enrich([text("a", "I love this")])[0]
-    assert sentiment_ids(result) == {"sentiment.permissive.v1"}
-    assert build("").enrich([text("a", "I love this")])[0].sentiment.model.id == "sentiment.v3"
+    assert sentiment_ids(result) == {"sentiment.permissive.v2"}
+    assert build("").enrich([text("a", "I love this")])[0].sentiment.model.id == "sentiment.v4"
     with pytest.raises(NotFoundError) as info:
         build("nope")
     assert info.value.field == "enrich.sentiment_model" and "permissive" in info.value.available

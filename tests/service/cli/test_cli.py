@@ -91,7 +91,7 @@ def test_serve_goes_not_serving_and_exits_cleanly_on_sigterm():
             if "serving on" in line:
                 break
         start = lines[-1]
-        assert "INSECURE local mode" in start and "models loaded" in start and "sentiment.v3" in start, "".join(lines)
+        assert "INSECURE local mode" in start and "models loaded" in start and "sentiment.v4" in start, "".join(lines)
         warning = json.loads(next(line for line in lines if "whoever can connect can read and write" in line))
         assert warning["level"] == "WARNING" and "tls.cert_file" in warning["message"]
         port = int(re.search(r"serving on [^ ]+:(\d+) ", start).group(1))

@@ -224,7 +224,7 @@ def test_a_running_server_uses_a_sentiment_model_trained_after_it_started(
         ("sentiment.reviews", "v1")
     }
     ids = {f"{m.name}.{m.version}" for m in mine.models}
-    assert "sentiment.reviews.v1" in ids and "sentiment.v3" not in ids
+    assert "sentiment.reviews.v1" in ids and "sentiment.v4" not in ids
     assert mine.intent == default.intent  # only the sentiment model changed
 
     _, details = expect_error(lambda: enrich(sentiment_model="review"), grpc.StatusCode.NOT_FOUND)
@@ -267,8 +267,8 @@ def test_a_running_server_uses_a_sentiment_model_trained_after_it_started(
 
     stored_default, stored_mine = record("tp-default"), record("tp-reviews", sentiment_model="reviews")
     assert stored_default.sentiment < 0 < stored_mine.sentiment
-    assert "sentiment.reviews.v1" in stored_mine.models and "sentiment.v3" not in stored_mine.models
-    assert "sentiment.v3" in stored_default.models
+    assert "sentiment.reviews.v1" in stored_mine.models and "sentiment.v4" not in stored_mine.models
+    assert "sentiment.v4" in stored_default.models
 
 
 @pytest.mark.slow

@@ -305,7 +305,13 @@ def test_get_models_lists_models_taxonomies_and_topic_models(stub):
     kinds = {m.kind: m for m in reply.models}
     assert {"encoder", "nlp", "sentiment", "intent", "topics"} <= set(kinds)
     sentiment = {(m.name, m.version) for m in reply.models if m.kind == "sentiment"}
-    assert sentiment == {("sentiment", "v2"), ("sentiment", "v3"), ("sentiment.permissive", "v1")}
+    assert sentiment == {
+        ("sentiment", "v2"),
+        ("sentiment", "v3"),
+        ("sentiment", "v4"),
+        ("sentiment.permissive", "v1"),
+        ("sentiment.permissive", "v2"),
+    }
     assert {(m.name, m.version) for m in reply.models if m.kind == "satisfaction"} == {("satisfaction", "v1")}
     taxonomies = {t.name: t for t in reply.taxonomies}
     assert set(taxonomies) == {"customer_service", "banking77", "clinc150"}
