@@ -387,15 +387,15 @@ def weighted_fit(
     of the fit); the dev figures are GoEmotions dev, before and after that temperature.
     """
     parts, offset = [], 0
-    for _, rows, weight, binary in sources:
+    for _, rows, share, binary in sources:
         n = len(rows)
-        parts.append((x_train[offset : offset + n], label_indices(rows.labels, SENTIMENT_LABELS), weight, binary))
+        parts.append((x_train[offset : offset + n], label_indices(rows.labels, SENTIMENT_LABELS), share, binary))
         offset += n
     if offset != len(x_train):
         raise ValueError(f"sources hold {offset} rows but {len(x_train)} were embedded")
     _, temperature, net = train_head(parts, hidden=0, seed=seed, epochs=epochs, lr=lr)
-    weight = net.weight.detach().numpy().astype(np.float32)
-    bias = net.bias.detach().numpy().astype(np.float32)
+    weight = net.get_parameter("weight").detach().numpy().astype(np.float32)
+    bias = net.get_parameter("bias").detach().numpy().astype(np.float32)
     logits = x_dev @ weight.T + bias
     y_dev = label_indices(dev_labels, SENTIMENT_LABELS)
     return CalibratedFit(
