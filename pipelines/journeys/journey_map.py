@@ -231,8 +231,11 @@ def _draw_lanes(ax: Axes, m: JourneyMap) -> None:
     ax.set_title("Touchpoints by channel (colour: sentiment; label: intent, outcome)", fontsize=10, loc="left")
     ax.grid(axis="x", color="#e5e5e5")
     ax.tick_params(labelbottom=False)
-    for kind in ("negative", "neutral", "positive"):
-        ax.scatter([], [], s=80, color=SENTIMENT_COLOURS[kind], edgecolors="#222222", label=kind)
+    # The legend lists only the colours on the map: a journey without a negative contact shows no red at all.
+    shown = {sentiment_class(tp) for tp in m.touchpoints}
+    for kind in (k for k in SENTIMENT_COLOURS if k in shown):
+        label = kind if kind != "none" else "no customer words"
+        ax.scatter([], [], s=80, color=SENTIMENT_COLOURS[kind], edgecolors="#222222", label=label)
     ax.legend(loc="lower right", fontsize=8, ncols=3, frameon=False)
 
 
