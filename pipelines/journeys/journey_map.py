@@ -52,6 +52,10 @@ SENTIMENT_MARGIN = 0.2
 CHANNEL_ORDER = tuple(Channel)
 # The figure's size in inches: the PNG is this x dpi; the page scales the SVG to its width.
 FIGURE_SIZE = (14.0, 7.0)
+# Past this many touchpoints the lanes label only the contacts alerts name (the HTML table lists all).
+LABEL_LIMIT = 30
+# The trend draws each of the newest STEP_LIMIT contacts as an exact step (see build_map).
+STEP_LIMIT = 120
 SUFFIXES = {".html": "html", ".htm": "html", ".png": "png"}
 
 
@@ -103,7 +107,9 @@ def build_map(
     moments = {first - timedelta(milliseconds=1), end}
     step = (end - first) / max(samples - 1, 1)
     moments.update(first + step * i for i in range(samples))
-    for tp in ordered:
+    # Each sample costs one pass over the evidence: steps for the newest STEP_LIMIT contacts keep a long
+    # history (max_history is 1000) to a few seconds; older ones still show on the sampled grid.
+    for tp in ordered[-STEP_LIMIT:]:
         moments.update({tp.occurred_at - timedelta(milliseconds=1), tp.occurred_at})
     trend = []
     for at in sorted(moments):
@@ -185,21 +191,27 @@ def figure(m: JourneyMap) -> Figure:
 def _draw_lanes(ax: Axes, m: JourneyMap) -> None:
     channels = [c for c in CHANNEL_ORDER if any(t.channel == c for t in m.touchpoints)]
     lane = {c: i for i, c in enumerate(channels)}
+    many = len(m.touchpoints) > LABEL_LIMIT
+    for kind, colour in SENTIMENT_COLOURS.items():
+        mine = [tp for tp in m.touchpoints if sentiment_class(tp) == kind]
+        if mine:
+            ax.scatter(
+                [_x(tp.occurred_at) for tp in mine],
+                [lane[tp.channel] for tp in mine],
+                s=90 if many else 240,
+                color=colour,
+                edgecolors="#222222",
+                linewidths=1.0 if many else 1.2,
+                zorder=3,
+                gid=f"markers-{kind}",
+            )
+    # Past LABEL_LIMIT contacts the labels would overprint: only those an alert names keep theirs.
+    named = {i for a in m.alerts for i in a.touchpoint_ids}
+    labelled = [tp for tp in m.touchpoints if not many or tp.id in named][-LABEL_LIMIT:]
     # Labels alternate above and below the marker within a lane, so neighbours in time do not overprint.
     seen: dict[Channel, int] = {}
-    for tp in m.touchpoints:
+    for tp in labelled:
         y = lane[tp.channel]
-        kind = sentiment_class(tp)
-        ax.scatter(
-            [_x(tp.occurred_at)],
-            [y],
-            s=240,
-            color=SENTIMENT_COLOURS[kind],
-            edgecolors="#222222",
-            linewidths=1.2,
-            zorder=3,
-            gid=f"marker-{tp.id}",
-        )
         n = seen[tp.channel] = seen.get(tp.channel, -1) + 1
         above = n % 2 == 0
         facts = [intent_text(tp), *([tp.outcome.value] if tp.outcome != Outcome.UNSPECIFIED else [])]
@@ -213,8 +225,10 @@ def _draw_lanes(ax: Axes, m: JourneyMap) -> None:
             fontsize=8.5,
             zorder=4,
         )
-    for alert in m.alerts:
+    for i, alert in enumerate(m.alerts):
         ax.axvline(_x(alert.occurred_at), color=ALERT_COLOUR, linestyle="--", linewidth=1.2, zorder=1)
+        if i >= LABEL_LIMIT:
+            continue
         ax.annotate(
             f"⚠ {alert.rule.value}",
             (_x(alert.occurred_at), 1.0),
@@ -228,7 +242,8 @@ def _draw_lanes(ax: Axes, m: JourneyMap) -> None:
         )
     ax.set_yticks(range(len(channels)), [c.value for c in channels])
     ax.set_ylim(-0.8, len(channels) - 0.2)
-    ax.set_title("Touchpoints by channel (colour: sentiment; label: intent, outcome)", fontsize=10, loc="left")
+    what = "label: intent, outcome" + (" of the contacts alerts name" if many else "")
+    ax.set_title(f"Touchpoints by channel (colour: sentiment; {what})", fontsize=10, loc="left")
     ax.grid(axis="x", color="#e5e5e5")
     ax.tick_params(labelbottom=False)
     # The legend lists only the colours on the map: a journey without a negative contact shows no red at all.

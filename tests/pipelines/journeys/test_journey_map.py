@@ -87,6 +87,16 @@ def test_top_drivers_are_the_largest_either_way_and_sum_with_the_rest_to_score_m
     assert top[0].key == "survey rating" and top[0].points < 0
 
 
+def test_a_long_history_labels_only_the_contacts_alerts_name() -> None:
+    history = [tp(f"t{i}", days=i / 4, sentiment=0.1, intent=f"intent_{i:02d}_") for i in range(jm.LABEL_LIMIT + 10)]
+    alert = dataclasses.replace(repeat_alert(), touchpoint_ids=("t3", "t4"))
+    svg = jm.render_svg(jm.build_map("c1", history, [alert], as_of=AS_OF))
+    labels = sorted(set(re.findall(r"intent_\d\d_", svg)))
+    assert labels == ["intent_03_", "intent_04_"]
+    short = jm.render_svg(jm.build_map("c1", history[: jm.LABEL_LIMIT], as_of=AS_OF))
+    assert len(set(re.findall(r"intent_\d\d_", short))) == jm.LABEL_LIMIT
+
+
 def test_no_touchpoints_is_an_error_that_names_the_customer() -> None:
     with pytest.raises(ValueError, match="'c9' has no touchpoints"):
         jm.build_map("c9", [])
