@@ -113,12 +113,13 @@ def _cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     except (StorageUnavailableError, OSError) as exc:
         print(f"journeymine journey show: error: {exc}", file=sys.stderr)
         return 1
-    score = found.score
+    score, alerts = found.score, len(found.alerts)
     print(
         f"wrote {args.out} ({fmt}): customer {args.customer}"
         + (f" journey {args.journey}" if args.journey else "")
         + f", {len(found.touchpoints)} touchpoints, score {score.score:.0f} "
-        f"({score.low:.0f}-{score.high:.0f}) as of {score.as_of:%Y-%m-%d %H:%M} UTC, {len(found.alerts)} alerts"
+        f"({score.low:.0f}-{score.high:.0f}) as of {score.as_of:%Y-%m-%d %H:%M} UTC, "
+        f"{alerts} alert{'' if alerts == 1 else 's'}"
     )
     return 0
 

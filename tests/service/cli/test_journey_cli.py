@@ -65,7 +65,7 @@ def test_show_writes_a_page_of_the_customers_touchpoints_score_and_alerts(
     score = float(re.search(r'data-score="([\d.]+)"', page).group(1))  # type: ignore[union-attr]
     assert 0 < score < 50  # three negative, unresolved contacts weigh more than the resolved one
     said = capsys.readouterr().out
-    assert f"wrote {out} (html): customer c1, 4 touchpoints, score {score:.0f}" in said and "1 alerts" in said
+    assert f"wrote {out} (html): customer c1, 4 touchpoints, score {score:.0f}" in said and "1 alert" in said
 
 
 def test_one_journey_leaves_out_the_others_touchpoints_and_alerts(data_dir: Path, tmp_path: Path) -> None:
