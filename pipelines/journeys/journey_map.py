@@ -148,6 +148,14 @@ def intent_text(tp: StoredTouchpoint) -> str:
     return f"{intent} ({category})" if category else intent
 
 
+def rating_text(tp: StoredTouchpoint) -> str:
+    """``rated 1 of 0-10`` (a rating attribute with its scale) or ``rated 10%`` (a survey's rescaled rating); or ""."""
+    a = tp.attributes
+    if a.rating is not None and a.rating_min is not None and a.rating_max is not None:
+        return f"rated {a.rating:g} of {a.rating_min:g}-{a.rating_max:g}"
+    return f"rated {tp.signals.rating:.0%}" if tp.signals.rating is not None else ""
+
+
 def output_format(path_name: str, fmt: str | None = None) -> str:
     """``html`` or ``png``, from ``fmt`` or the file's suffix; ValueError names the valid ones."""
     if fmt is not None:
@@ -214,9 +222,9 @@ def _draw_lanes(ax: Axes, m: JourneyMap) -> None:
         y = lane[tp.channel]
         n = seen[tp.channel] = seen.get(tp.channel, -1) + 1
         above = n % 2 == 0
-        facts = [intent_text(tp), *([tp.outcome.value] if tp.outcome != Outcome.UNSPECIFIED else [])]
+        facts = [intent_text(tp), *([tp.outcome.value] if tp.outcome != Outcome.UNSPECIFIED else []), rating_text(tp)]
         ax.annotate(
-            "\n".join(facts),
+            "\n".join(f for f in facts if f),
             (_x(tp.occurred_at), y),
             xytext=(0, 16 if above else -16),
             textcoords="offset points",
@@ -251,7 +259,8 @@ def _draw_lanes(ax: Axes, m: JourneyMap) -> None:
     for kind in (k for k in SENTIMENT_COLOURS if k in shown):
         label = kind if kind != "none" else "no customer words"
         ax.scatter([], [], s=80, color=SENTIMENT_COLOURS[kind], edgecolors="#222222", label=label)
-    ax.legend(loc="lower right", fontsize=8, ncols=3, frameon=False)
+    # Above the plot's right corner, beside the title: inside it would cover the bottom lane's labels.
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, ncols=5, frameon=False, borderaxespad=0.1)
 
 
 def _draw_trend(ax: Axes, m: JourneyMap) -> None:

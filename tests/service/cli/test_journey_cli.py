@@ -11,7 +11,9 @@ from matplotlib import image as mpimg
 
 from pipelines.enrichment.domain import Channel
 from pipelines.journeys.database import default_url
-from pipelines.journeys.domain import AlertRule, NewAlert, Outcome
+from pipelines.journeys.domain import AlertRule, NewAlert, Outcome, Touchpoint, TouchpointAttributes
+from pipelines.journeys.journeys import Journeys
+from pipelines.journeys.pii import Redactor
 from pipelines.journeys.store import JourneyStore
 from service.cli import main as cli
 from tests.pipelines.journey_builders import T0, tp
@@ -66,6 +68,39 @@ def test_show_writes_a_page_of_the_customers_touchpoints_score_and_alerts(
     assert 0 < score < 50  # three negative, unresolved contacts weigh more than the resolved one
     said = capsys.readouterr().out
     assert f"wrote {out} (html): customer c1, 4 touchpoints, score {score:.0f}" in said and "1 alert" in said
+
+
+def test_the_map_shows_what_the_service_recorded_and_the_alerts_it_raised(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Recorded through the journey core RecordTouchpoints calls (structured contacts: no model needed),
+    # so the alerts are the ones the service's rules raise, not seeded ones.
+    folder = tmp_path / "data"
+    store = JourneyStore.open(default_url(folder))
+    core = Journeys(store=store, enrich=None, redactor=Redactor(nlp=None), clock=lambda: T0 + timedelta(days=3))
+    contacts = [
+        ("r1", 0.0, Channel.CHAT, Outcome.UNRESOLVED, TouchpointAttributes()),
+        ("r2", 1.0, Channel.CALL, Outcome.TRANSFERRED, TouchpointAttributes(hold_seconds=420)),
+        ("r3", 1.5, Channel.SURVEY, Outcome.UNSPECIFIED, TouchpointAttributes(rating=1, rating_min=0, rating_max=10)),
+        ("r4", 2.0, Channel.CALL, Outcome.CANCELLATION, TouchpointAttributes()),
+    ]
+    for tp_id, days, channel, outcome, attributes in contacts:
+        touchpoint = Touchpoint(
+            tp_id, "c7", channel, T0 + timedelta(days=days), "j1", "billing", outcome, attributes=attributes
+        )
+        core.record([touchpoint])
+    raised = core.list_alerts(customer_id="c7")
+    store.close()
+    assert raised, "a cancellation after unresolved contacts raised no alert"
+
+    out = tmp_path / "c7.html"
+    assert show(folder, out, "--customer", "c7") == 0
+    page = out.read_text()
+    assert touchpoint_ids(page) == ["r1", "r2", "r3", "r4"]
+    assert "rated 1 of 0-10" in page  # the survey's label in the figure
+    shown = re.findall(r'<tr class="alert rule-(\w+)" data-alert-id="(\d+)"', page)
+    assert shown == [(a.rule.value, str(a.id)) for a in sorted(raised, key=lambda a: (a.occurred_at, a.id))]
+    assert f"{len(raised)} alert" in capsys.readouterr().out
 
 
 def test_one_journey_leaves_out_the_others_touchpoints_and_alerts(data_dir: Path, tmp_path: Path) -> None:
