@@ -4,6 +4,7 @@
     journeymine health [--address HOST:PORT] [--timeout S]   (service/cli/health.py; exit 0 when SERVING)
     journeymine models [--config FILE]
     journeymine enrich --in FILE... --out FILE   (service/cli/enrich.py)
+    journeymine journey show --customer ID [--journey ID] --out map.html|map.png   (service/cli/journey.py)
 
 Settings come from defaults < the TOML file (--config or JOURNEYMINE_CONFIG) <
 JOURNEYMINE_* environment variables < flags. To add a subcommand (train, eval,
@@ -27,6 +28,7 @@ from pydantic import ValidationError
 from service.cli import enrich as cli_enrich
 from service.cli import evaluate as cli_eval
 from service.cli import health as cli_health
+from service.cli import journey as cli_journey
 from service.cli import topics as cli_topics
 from service.cli import train as cli_train
 from service.config import Settings, build_configured_enricher, load_settings
@@ -79,6 +81,7 @@ def _build_parser() -> argparse.ArgumentParser:
     cli_topics.register(sub)
     cli_enrich.register(sub)
     cli_health.register(sub)
+    cli_journey.register(sub)
     return parser
 
 
