@@ -133,7 +133,7 @@ class Journeys:
                 fresh.append(tp)
                 seen.add(tp.id)
         enriched = self._enrich(fresh, options)
-        readings = self._read(fresh, enriched)
+        readings = self._read(fresh, enriched, options)
         now = self.clock()
         stored_items = self._stored_form(fresh, enriched, readings, now)
         result = self.store.write(stored_items, after_insert=self._after_insert(stored_items), now=now)
@@ -165,17 +165,26 @@ class Journeys:
             out.update({tp.id: r for tp, r in zip(to_enrich, results, strict=True)})
         return out
 
-    def _read(self, fresh: Sequence[Touchpoint], enriched: dict[str, EnrichedInteraction]) -> dict[str, Reading]:
-        """Sentence intents and an embedding of each enriched touchpoint's customer words (empty without a reader)."""
+    def _read(
+        self, fresh: Sequence[Touchpoint], enriched: dict[str, EnrichedInteraction], options: EnrichOptions
+    ) -> dict[str, Reading]:
+        """Sentence intents and an embedding of each enriched touchpoint's customer words (empty without a reader).
+
+        A call that asked for no intents gets none from the sentences either, only the embedding.
+        """
         if self.read_customer_text is None:
             return {}
+        intents = SignalKind.INTENT in options.signals
         docs = []
         for tp in fresh:
             result = enriched.get(tp.id)
             if tp.interaction is None or result is None:
                 continue
-            taxonomy = result.intent.taxonomy if result.intent is not None else None
-            docs.append((tp.id, taxonomy, customer_pieces(tp.interaction, result)))
+            taxonomy = result.intent.taxonomy if result.intent is not None else options.intent_taxonomy
+            pieces = customer_pieces(tp.interaction, result)
+            if not intents:
+                pieces = [replace(p, classify=False) for p in pieces]
+            docs.append((tp.id, taxonomy, pieces))
         if not docs:
             return {}
         with self.model_lock:

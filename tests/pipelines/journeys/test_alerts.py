@@ -375,3 +375,20 @@ def test_the_reader_pools_one_unit_embedding_and_keeps_in_scope_sentence_intents
     assert np.allclose(first.embedding, mean / np.linalg.norm(mean))
     assert empty == Reading() and alone.intents == () and np.allclose(alone.embedding, [0.0, 1.0])
     assert asked == ["cs", None]
+
+
+def test_a_call_that_asks_for_no_intents_gets_the_embedding_only(store):
+    from pipelines.enrichment.domain import PlainText, SignalKind
+
+    def enrich(interactions, options):
+        return [EnrichedInteraction(i.id, LanguageInfo("en", 1.0, "declared", True)) for i in interactions]
+
+    reader = FakeReader()
+    core = Journeys(store=store, enrich=enrich, redactor=Redactor(nlp=None), read_customer_text=reader)
+    interaction = Interaction("t1", PlainText("Please close my account."), channel=Channel.EMAIL)
+    options = EnrichOptions(signals=frozenset({SignalKind.SENTIMENT}))
+    batch = core.record([Touchpoint("t1", "c1", Channel.EMAIL, T0, interaction=interaction)], options)
+    [(_, pieces)] = reader.asked
+    assert [(p.text, p.classify) for p in pieces] == [("Please close my account.", False)]
+    signals = batch.results[0].signals
+    assert signals.customer_intents == () and len(signals.embedding) == 2
