@@ -30,6 +30,7 @@ from grpc_reflection.v1alpha import reflection
 from models.encoder import build_pretrained_encoder
 from pipelines.enrichment.enricher import Enricher
 from pipelines.enrichment.locks import ModelLocks
+from pipelines.journeys.customer_text import CustomerTextReader
 from pipelines.journeys.database import default_url
 from pipelines.journeys.journeys import Journeys
 from pipelines.journeys.pii import Redactor
@@ -111,6 +112,8 @@ def build_journeys(settings: Settings, enricher: Enricher, lock: ModelLocks) -> 
         redactor=Redactor(nlp=enricher.nlp),
         config=settings.journeys,
         model_lock=lock,
+        # Sentence intents and embeddings of the customer's words, for the churn and repeat-contact alerts.
+        read_customer_text=CustomerTextReader.of(enricher).read,
     )
 
 

@@ -86,6 +86,19 @@ class RedactedPart:
 
 
 @dataclass(frozen=True)
+class CustomerIntent:
+    """One in-scope intent in one piece of the customer's own words: a turn, or one sentence of a part."""
+
+    part: ContentPart
+    index: int  # the part's index (a transcript's turn number)
+    # The sentence's number within the part; -1: the whole part (a call or chat turn's own intent).
+    sentence: int
+    label: str
+    category: str = ""  # empty for a taxonomy without categories
+    confidence: float = 0.0
+
+
+@dataclass(frozen=True)
 class TouchpointSignals:
     """The compact summary of a touchpoint's signals that scoring, alerts and friction read."""
 
@@ -106,6 +119,10 @@ class TouchpointSignals:
     intent: str = ""  # empty when none or out of scope
     intent_taxonomy: str = ""
     intent_confidence: float = 0.0
+    intent_category: str = ""  # the document intent's category; empty when none
+    # The in-scope intents of the customer's turns (calls, chats) and sentences, in text order: what the
+    # churn and repeat rules read beside the document intent, which abstains when a contact mixes topics.
+    customer_intents: tuple[CustomerIntent, ...] = ()
     topics: tuple[str, ...] = ()
     # Survey rating rescaled to [0, 1] (mean of the rated responses); None when not rated.
     rating: float | None = None
@@ -113,6 +130,9 @@ class TouchpointSignals:
     # Calls and chats: the customer's estimated satisfaction with the conversation, P(satisfied) - P(dissatisfied)
     # in [-1, 1] (pipelines/enrichment/satisfaction.py); None for other channels or without the model.
     satisfaction: float | None = None
+    # The customer's words in the encoder's space: the mean of their sentences' embeddings, unit length,
+    # stored int8-quantised (pipelines/journeys/rows.py); empty when there is no text or no reader.
+    embedding: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 ``record`` reads as the recipe it is:
 
     drop ids already stored -> enrich what carries text (unless signals came with it)
+        -> read the customer's sentences (their intents, one embedding; with a reader)
         -> summarise signals -> redact the text -> store, in one transaction with
            the alerts the new touchpoints raise and the customers' new scores
 
@@ -32,9 +33,11 @@ from pipelines.enrichment.domain import (
     Transcript,
 )
 from pipelines.journeys import alerts as alert_rules
+from pipelines.journeys.customer_text import Piece, Reading
 from pipelines.journeys.domain import (
     Alert,
     AlertRule,
+    CustomerIntent,
     ExperienceScore,
     NewAlert,
     RecordResult,
@@ -49,7 +52,7 @@ from pipelines.journeys.domain import (
 from pipelines.journeys.effort import agent_failures, corrections
 from pipelines.journeys.friction import FrictionConfig, FrictionReport, analyze_friction
 from pipelines.journeys.pii import Redactor
-from pipelines.journeys.rows import to_ms
+from pipelines.journeys.rows import pack_embedding, to_ms, unpack_embedding
 from pipelines.journeys.scoring import (
     ScoreState,
     ScoringConfig,
@@ -68,6 +71,8 @@ from pipelines.topics.trends import TopicEvent, emerging
 RECORD_SIGNALS = frozenset({SignalKind.SENTIMENT, SignalKind.INTENT, SignalKind.TOPICS})
 
 Enrich = Callable[[list[Interaction], EnrichOptions], list[EnrichedInteraction]]
+# (taxonomy, the customer's sentences) per touchpoint -> one Reading each (customer_text.CustomerTextReader.read).
+ReadCustomerText = Callable[[Sequence[tuple[str | None, Sequence[Piece]]]], list[Reading]]
 
 
 class JourneyConfig(BaseModel):
@@ -102,9 +107,13 @@ class Journeys:
         config: JourneyConfig | None = None,
         model_lock: AbstractContextManager[Any] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        read_customer_text: ReadCustomerText | None = None,
     ) -> None:
+        """``read_customer_text`` (CustomerTextReader.of(enricher).read) gives the alert rules sentence intents
+        and embeddings; without it they read the enricher's turn and document intents only."""
         self.store = store
         self.enrich = enrich
+        self.read_customer_text = read_customer_text
         self.redactor = redactor
         self.config = config or JourneyConfig()
         self.model_lock = model_lock or nullcontext()
@@ -124,8 +133,9 @@ class Journeys:
                 fresh.append(tp)
                 seen.add(tp.id)
         enriched = self._enrich(fresh, options)
+        readings = self._read(fresh, enriched, options)
         now = self.clock()
-        stored_items = self._stored_form(fresh, enriched, now)
+        stored_items = self._stored_form(fresh, enriched, readings, now)
         result = self.store.write(stored_items, after_insert=self._after_insert(stored_items), now=now)
         if result.alerts:
             with self._alerted:
@@ -155,8 +165,38 @@ class Journeys:
             out.update({tp.id: r for tp, r in zip(to_enrich, results, strict=True)})
         return out
 
+    def _read(
+        self, fresh: Sequence[Touchpoint], enriched: dict[str, EnrichedInteraction], options: EnrichOptions
+    ) -> dict[str, Reading]:
+        """Sentence intents and an embedding of each enriched touchpoint's customer words (empty without a reader).
+
+        A call that asked for no intents gets none from the sentences either, only the embedding.
+        """
+        if self.read_customer_text is None:
+            return {}
+        intents = SignalKind.INTENT in options.signals
+        docs = []
+        for tp in fresh:
+            result = enriched.get(tp.id)
+            if tp.interaction is None or result is None:
+                continue
+            taxonomy = result.intent.taxonomy if result.intent is not None else options.intent_taxonomy
+            pieces = customer_pieces(tp.interaction, result)
+            if not intents:
+                pieces = [replace(p, classify=False) for p in pieces]
+            docs.append((tp.id, taxonomy, pieces))
+        if not docs:
+            return {}
+        with self.model_lock:
+            readings = self.read_customer_text([(taxonomy, pieces) for _, taxonomy, pieces in docs])
+        return {tp_id: r for (tp_id, _, _), r in zip(docs, readings, strict=True)}
+
     def _stored_form(
-        self, fresh: Sequence[Touchpoint], enriched: dict[str, EnrichedInteraction], now: datetime
+        self,
+        fresh: Sequence[Touchpoint],
+        enriched: dict[str, EnrichedInteraction],
+        readings: dict[str, Reading],
+        now: datetime,
     ) -> list[StoredTouchpoint]:
         # Every caller text of the batch goes through one redact call: the interactions' parts, and the
         # ``page`` and ``extra`` attribute values (redacted the same way, without spans: they are not parts).
@@ -196,7 +236,11 @@ class Journeys:
                 stage=tp.stage,
                 outcome=tp.outcome,
                 attributes=_with_values(tp.attributes, values[i]),
-                signals=summarise(tp.interaction, enriched[tp.id]) if tp.id in enriched else TouchpointSignals(),
+                signals=(
+                    summarise(tp.interaction, enriched[tp.id], readings.get(tp.id))
+                    if tp.id in enriched
+                    else TouchpointSignals()
+                ),
                 parts=tuple(parts[i]),
                 redactions=tuple(spans[i]),
             )
@@ -375,8 +419,45 @@ def text_fields(interaction: Interaction) -> list[tuple[ContentPart, int, Speake
     return []
 
 
-def summarise(interaction: Interaction | None, result: EnrichedInteraction) -> TouchpointSignals:
-    """The compact signals the store keeps of one enriched interaction."""
+def customer_pieces(interaction: Interaction, result: EnrichedInteraction) -> list[Piece]:
+    """The customer's sentences (the enricher's sentence spans; whole parts when it split none), in text order.
+
+    A transcript turn of one sentence is not classified again: its turn intent (``result.turns``) is that
+    sentence's intent already.
+    """
+    customer = {
+        (part, index): text for part, index, role, text in text_fields(interaction) if role == SpeakerRole.CUSTOMER
+    }
+    turn_intents = {t.turn_index for t in result.turns if t.intent is not None}
+    spans: dict[tuple[ContentPart, int], list[str]] = {}
+    for s in result.sentences:
+        key = (s.span.part, s.span.index)
+        if key in customer:
+            spans.setdefault(key, []).append(customer[key][s.span.start : s.span.end])
+    pieces: list[Piece] = []
+    for (part, index), text in customer.items():
+        sentences = [t for t in spans.get((part, index), [text.strip()]) if t.strip()]
+        known = part == ContentPart.TURN and len(sentences) == 1 and index in turn_intents
+        pieces.extend(Piece(part, index, n, t.strip(), classify=not known) for n, t in enumerate(sentences))
+    return pieces
+
+
+def customer_intents(result: EnrichedInteraction, reading: Reading | None) -> tuple[CustomerIntent, ...]:
+    """The in-scope intents of the customer's turns (enricher) and sentences (reader), in text order."""
+    turns = [
+        CustomerIntent(ContentPart.TURN, t.turn_index, -1, t.intent.label, t.intent.category, t.intent.confidence)
+        for t in result.turns
+        if t.role == SpeakerRole.CUSTOMER and t.intent is not None and not t.intent.out_of_scope
+    ]
+    found = [*turns, *(reading.intents if reading is not None else ())]
+    order = {part: i for i, part in enumerate(ContentPart)}
+    return tuple(sorted(found, key=lambda c: (order[c.part], c.index, c.sentence)))
+
+
+def summarise(
+    interaction: Interaction | None, result: EnrichedInteraction, reading: Reading | None = None
+) -> TouchpointSignals:
+    """The compact signals the store keeps of one enriched interaction (and the reader's look at its sentences)."""
     sentiment = result.sentiment
     customer_turns = [t for t in result.turns if t.role == SpeakerRole.CUSTOMER and t.sentiment is not None]
     if customer_turns:
@@ -403,10 +484,14 @@ def summarise(interaction: Interaction | None, result: EnrichedInteraction) -> T
         intent=intent.label if intent is not None and not intent.out_of_scope else "",
         intent_taxonomy=intent.taxonomy if intent is not None else "",
         intent_confidence=intent.confidence if intent is not None else 0.0,
+        intent_category=intent.category if intent is not None and not intent.out_of_scope else "",
+        customer_intents=customer_intents(result, reading),
         topics=tuple(t.label for t in result.topics),
         rating=survey_rating(interaction),
         models=tuple(m.id for m in result.models),
         satisfaction=result.satisfaction.score if result.satisfaction is not None else None,
+        # Quantised here as the store keeps it, so what a batch's rules read equals what a later batch reads back.
+        embedding=unpack_embedding(pack_embedding(reading.embedding)) if reading is not None else (),
     )
 
 

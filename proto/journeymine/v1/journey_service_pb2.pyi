@@ -128,7 +128,7 @@ class Redaction(_message.Message):
     def __init__(self, kind: _Optional[str] = ..., placeholder: _Optional[str] = ..., span: _Optional[_Union[_signals_pb2.TextSpan, _Mapping]] = ...) -> None: ...
 
 class TouchpointSignals(_message.Message):
-    __slots__ = ("sentiment", "sentiment_label", "sentiment_shift", "sentiment_low", "customer_turns", "intent", "intent_taxonomy", "intent_confidence", "topics", "rating", "models", "corrections", "agent_turns", "agent_failures", "satisfaction")
+    __slots__ = ("sentiment", "sentiment_label", "sentiment_shift", "sentiment_low", "customer_turns", "intent", "intent_taxonomy", "intent_confidence", "topics", "rating", "models", "corrections", "agent_turns", "agent_failures", "satisfaction", "intent_category", "customer_intents")
     SENTIMENT_FIELD_NUMBER: _ClassVar[int]
     SENTIMENT_LABEL_FIELD_NUMBER: _ClassVar[int]
     SENTIMENT_SHIFT_FIELD_NUMBER: _ClassVar[int]
@@ -144,6 +144,8 @@ class TouchpointSignals(_message.Message):
     AGENT_TURNS_FIELD_NUMBER: _ClassVar[int]
     AGENT_FAILURES_FIELD_NUMBER: _ClassVar[int]
     SATISFACTION_FIELD_NUMBER: _ClassVar[int]
+    INTENT_CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_INTENTS_FIELD_NUMBER: _ClassVar[int]
     sentiment: float
     sentiment_label: _signals_pb2.SentimentLabel
     sentiment_shift: float
@@ -159,7 +161,25 @@ class TouchpointSignals(_message.Message):
     agent_turns: int
     agent_failures: int
     satisfaction: float
-    def __init__(self, sentiment: _Optional[float] = ..., sentiment_label: _Optional[_Union[_signals_pb2.SentimentLabel, str]] = ..., sentiment_shift: _Optional[float] = ..., sentiment_low: _Optional[float] = ..., customer_turns: _Optional[int] = ..., intent: _Optional[str] = ..., intent_taxonomy: _Optional[str] = ..., intent_confidence: _Optional[float] = ..., topics: _Optional[_Iterable[str]] = ..., rating: _Optional[float] = ..., models: _Optional[_Iterable[str]] = ..., corrections: _Optional[int] = ..., agent_turns: _Optional[int] = ..., agent_failures: _Optional[int] = ..., satisfaction: _Optional[float] = ...) -> None: ...
+    intent_category: str
+    customer_intents: _containers.RepeatedCompositeFieldContainer[CustomerIntent]
+    def __init__(self, sentiment: _Optional[float] = ..., sentiment_label: _Optional[_Union[_signals_pb2.SentimentLabel, str]] = ..., sentiment_shift: _Optional[float] = ..., sentiment_low: _Optional[float] = ..., customer_turns: _Optional[int] = ..., intent: _Optional[str] = ..., intent_taxonomy: _Optional[str] = ..., intent_confidence: _Optional[float] = ..., topics: _Optional[_Iterable[str]] = ..., rating: _Optional[float] = ..., models: _Optional[_Iterable[str]] = ..., corrections: _Optional[int] = ..., agent_turns: _Optional[int] = ..., agent_failures: _Optional[int] = ..., satisfaction: _Optional[float] = ..., intent_category: _Optional[str] = ..., customer_intents: _Optional[_Iterable[_Union[CustomerIntent, _Mapping]]] = ...) -> None: ...
+
+class CustomerIntent(_message.Message):
+    __slots__ = ("part", "index", "sentence", "label", "category", "confidence")
+    PART_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    SENTENCE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    part: _signals_pb2.ContentPart
+    index: int
+    sentence: int
+    label: str
+    category: str
+    confidence: float
+    def __init__(self, part: _Optional[_Union[_signals_pb2.ContentPart, str]] = ..., index: _Optional[int] = ..., sentence: _Optional[int] = ..., label: _Optional[str] = ..., category: _Optional[str] = ..., confidence: _Optional[float] = ...) -> None: ...
 
 class RecordResult(_message.Message):
     __slots__ = ("touchpoint_id", "status", "redactions", "signals", "warnings")

@@ -215,6 +215,18 @@ def signals_to_proto(s: TouchpointSignals) -> jr_pb.TouchpointSignals:
         intent_confidence=s.intent_confidence,
         topics=list(s.topics),
         models=list(s.models),
+        intent_category=s.intent_category,
+        customer_intents=[
+            jr_pb.CustomerIntent(
+                part=CONTENT_PART_TO_PROTO[c.part],
+                index=c.index,
+                sentence=c.sentence,
+                label=c.label,
+                category=c.category,
+                confidence=c.confidence,
+            )
+            for c in s.customer_intents
+        ],
     )
     if s.sentiment_label:
         msg.sentiment_label = SENTIMENT_LABEL_TO_PROTO[SentimentLabel(s.sentiment_label)]
