@@ -135,3 +135,28 @@ def test_a_phrase_beats_a_single_word_unless_the_word_is_much_closer() -> None:
     assert ranked[0][0][0] == "talk"
     with pytest.raises(ValueError, match="3 texts but 12"):
         ranked_phrases(texts[:3], assigned, centroids, embed)
+
+
+def test_the_fit_recipe_labels_with_phrases_and_a_refit_keeps_carried_labels() -> None:
+    texts, embed, keyword_model = fitted()
+    fit = fit_topic_model(
+        texts, embed(texts), name="topics.test", version="v1", config=TopicFitConfig(n_topics=4), label_embed=embed
+    )
+    assert sorted(t.label for t in fit.model.topics) == sorted(THEMES)
+    assert fit.model.metadata["labels"]["method"] == "phrases"
+    # Only the labels differ from the keyword-labelled fit.
+    assert [t.keywords for t in fit.model.topics] == [t.keywords for t in keyword_model.topics]
+    np.testing.assert_array_equal(fit.model.centroids, keyword_model.centroids)
+
+    # A renamed topic keeps its name through a refit that labels with phrases.
+    renamed = rename_topic(fit.model, 0, "Billing trouble", version="v2")
+    refit = fit_topic_model(
+        texts,
+        embed(texts),
+        name="topics.test",
+        version="v3",
+        config=TopicFitConfig(n_topics=4),
+        previous=renamed,
+        label_embed=embed,
+    )
+    assert {t.id: t.label for t in refit.model.topics} == {t.id: t.label for t in renamed.topics}

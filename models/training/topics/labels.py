@@ -152,6 +152,35 @@ def distinct_labels(
     return labels
 
 
+def phrase_labels(
+    model: TopicModel,
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    embed: Callable[[Sequence[str]], np.ndarray],
+    config: LabelConfig | None = None,
+    keep: Sequence[int] = (),
+) -> dict[int, str]:
+    """Topic id -> its phrase label from ``texts``; topics in ``keep`` (renames, carried labels) keep theirs.
+
+    Each text joins the topic the model serves it (none below the threshold), so the phrases come from the
+    documents a topic actually answers for.
+
+    Args:
+        texts: the documents to draw phrases from (the fit corpus), with their ``embeddings``.
+        embed: the encoder the model was fitted with, for the candidate phrases.
+    """
+    if len(texts) != embeddings.shape[0]:
+        raise ValueError(f"{len(texts)} texts but {embeddings.shape[0]} embeddings")
+    assigned = np.array([row[0][0].id if row else -1 for row in model.assign(embeddings)], dtype=np.int64)
+    kept = set(keep)
+    centroids = {t.id: model.centroids[i] for i, t in enumerate(model.topics) if t.id not in kept}
+    ranked = ranked_phrases(texts, assigned, centroids, embed, config)
+    # Kept labels are reserved, so no new label repeats one of them.
+    labels = {t.id: t.label for t in model.topics if t.id in kept}
+    fallback = {t.id: t.label for t in model.topics if t.id not in kept}
+    return labels | distinct_labels(ranked, fallback, reserved=list(labels.values()))
+
+
 def relabel(
     model: TopicModel,
     texts: Sequence[str],
@@ -162,26 +191,12 @@ def relabel(
     config: LabelConfig | None = None,
     keep: Sequence[int] = (),
 ) -> TopicModel:
-    """``model`` as ``version`` with phrase labels from ``texts``; centroids, keywords and thresholds unchanged.
+    """``model`` as ``version`` with ``phrase_labels``; centroids, keywords and thresholds unchanged.
 
-    Each text joins the topic the model serves it (none below the threshold), so the phrases come from the
-    documents a topic actually answers for. Topics in ``keep`` (a user's renames, carried labels) keep theirs.
-
-    Args:
-        texts: the documents to draw phrases from (the fit corpus), with their ``embeddings``.
-        embed: the encoder the model was fitted with, for the candidate phrases.
+    The edit (with every label it replaced) is appended to ``metadata["edits"]``.
     """
     config = config or LabelConfig()
-    if len(texts) != embeddings.shape[0]:
-        raise ValueError(f"{len(texts)} texts but {embeddings.shape[0]} embeddings")
-    assigned = np.array([row[0][0].id if row else -1 for row in model.assign(embeddings)], dtype=np.int64)
-    kept = set(keep)
-    centroids = {t.id: model.centroids[i] for i, t in enumerate(model.topics) if t.id not in kept}
-    ranked = ranked_phrases(texts, assigned, centroids, embed, config)
-    # Kept labels are reserved, so no new label repeats one of them.
-    labels = {t.id: t.label for t in model.topics if t.id in kept}
-    fallback = {t.id: t.label for t in model.topics if t.id not in kept}
-    labels |= distinct_labels(ranked, fallback, reserved=list(labels.values()))
+    labels = phrase_labels(model, texts, embeddings, embed, config, keep)
     topics = tuple(Topic(t.id, labels[t.id], t.keywords, t.size) for t in model.topics)
     changed = {str(t.id): t.label for t in model.topics if labels[t.id] != t.label}
     edit = {"op": "relabel", "in": version, "method": "phrases", "config": asdict(config), "previous": changed}
