@@ -182,8 +182,8 @@ def fit_topic_model(
         started = time.perf_counter()
         label_config = label_config or LabelConfig()
         keep = lineage.kept if lineage is not None else ()
-        labels = phrase_labels(model, texts, x, label_embed, label_config, keep)
-        model.topics = tuple(Topic(t.id, labels[t.id], t.keywords, t.size) for t in model.topics)
+        phrased = phrase_labels(model, texts, x, label_embed, label_config, keep)
+        model.topics = tuple(Topic(t.id, phrased[t.id], t.keywords, t.size) for t in model.topics)
         model.metadata["labels"] = {"method": "phrases", **asdict(label_config)}
         seconds["label"] = time.perf_counter() - started
     return TopicFit(model, assigned, lineage, seconds)
