@@ -61,8 +61,9 @@ calibrate-int8: $(STAMP) ## the int8 encoder's smoothing statistics, then the in
 train-aspect: $(STAMP) ## retrain the aspect-polarity model (aspect.v1) on MAMS ATSA train (~25 min on 2 busy cores)
 	$(PY) -m models.training.train_aspect --datasets $(DATASETS)
 
-fit-topics: $(STAMP) ## refit the bundled topic model from $(DATASETS)
+fit-topics: $(STAMP) ## refit the bundled topic model from $(DATASETS) (v2), then label it with phrases (v3)
 	$(PY) -m models.training.fit_topics --datasets $(DATASETS)
+	$(PY) -m models.training.relabel_topics --datasets $(DATASETS)
 
 probe-sentiment-heads: $(STAMP) ## experiment (issue 20): which sets and head sizes move sentiment on the serving embeddings; CPU, ~10 min first run
 	$(PY) -m models.training.probe_sentiment_heads --datasets $(DATASETS)

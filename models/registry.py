@@ -170,6 +170,14 @@ SPECS: tuple[ModelSpec, ...] = (
         TopicModel.load,
     ),
     ModelSpec(
+        "topics",
+        "topics.customer_service",
+        "v3",
+        "topics/customer_service/v3",
+        "v2's topics labelled with phrases from their documents ('cash withdrawal'), not three keywords",
+        TopicModel.load,
+    ),
+    ModelSpec(
         "aspect",
         "aspect",
         "v1",
@@ -191,7 +199,7 @@ DEFAULTS: dict[str, str] = {
     "aspect": "aspect.v1",
     "sentiment": "sentiment.v4",
     "intent": "intent.customer_service.v2",
-    "topics": "topics.customer_service.v2",
+    "topics": "topics.customer_service.v3",
     "satisfaction": "satisfaction.v1",
 }
 

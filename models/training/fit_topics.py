@@ -30,6 +30,9 @@ VERSION = "v2"
 OUT_DIR = f"topics/customer_service/{VERSION}"
 # Documents drawn per source; three sources keep any one taxonomy from dominating the topics.
 DOCS_PER_SOURCE = 1500
+LABELS_KEYWORDS = (
+    "Labels are keyword-derived, not curated (rename them with `journeymine topics rename` on a user model)."
+)
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,9 @@ def build_corpus(root: Path, seed: int, per_source: int = DOCS_PER_SOURCE) -> Co
     return Corpus(texts, sources)
 
 
-def write_card(out: Path, model: TopicModel, corpus: Corpus, seed: int, command: str) -> None:
+def write_card(
+    out: Path, model: TopicModel, corpus: Corpus, seed: int, command: str, *, labels: str = LABELS_KEYWORDS
+) -> None:
     """MODEL_CARD.md for the shipped topic model: the corpus, then the recipe's own sections."""
     per_source = Counter(corpus.sources)
     data = cards.table(
@@ -96,11 +101,10 @@ def write_card(out: Path, model: TopicModel, corpus: Corpus, seed: int, command:
         (
             "Serving",
             "Serving does not run BERTopic: a text's topic is its nearest centroid by cosine, none below the "
-            "threshold, so a text gets the same topic alone or in a batch and no pickle is shipped. Labels are "
-            "keyword-derived, not curated (rename them with `journeymine topics rename` on a user model).",
+            "threshold, so a text gets the same topic alone or in a batch and no pickle is shipped. " + labels,
         )
     )
-    cards.write_card(out, f"topics.customer_service {VERSION} — customer-service topic model", sections)
+    cards.write_card(out, f"topics.customer_service {model.version} — customer-service topic model", sections)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -42,8 +42,13 @@ Statistics per (factor, effect)
     ascending (most harmful first), ties by dimension, key and effect.
     ``p_value`` is a one-sided test of ``event_rate > baseline_rate``: Fisher's exact test when an
     expected cell of the 2x2 table is below 5, a pooled two-proportion z-test otherwise.
-    A (factor, effect) pair is *tested* when the factor reaches ``min_customers`` exposed
-    customers, has a baseline (``n0 > 0``) and the effect occurs in the period; ``significant``
+    A factor is *compared* only when it has a comparison group: at least ``min_customers`` of the
+    period's customers were exposed to it and at least ``min_unexposed_customers`` were not (a factor
+    every customer shares, like ``channel chat`` in a month where everybody chatted, has nobody to be
+    compared with: its "baseline" would be the same customers' other touchpoints, and it would
+    inherit whatever those customers went through). The others are listed in ``skipped`` with the
+    reason, never tested. A (factor, effect) pair is *tested* when the factor is compared and the
+    effect occurs in the period; ``significant``
     is ``p_value < alpha / tests`` (Bonferroni over every tested pair). Reported factors are the
     tested pairs with at least one exposed event, at most ``top``.
     Caveat: exposures are treated as independent trials, although one customer's contacts are
@@ -95,6 +100,8 @@ class FrictionConfig(BaseModel):
     repeat_window_days: float = Field(default=7.0, gt=0)
     # Factors with fewer exposed customers are neither tested nor reported.
     min_customers: int = Field(default=3, ge=1)
+    # ... nor those with fewer customers of the period never exposed to them (no comparison group).
+    min_unexposed_customers: int = Field(default=5, ge=1)
     # Significance level, Bonferroni-corrected over the tested (factor, effect) pairs.
     alpha: float = Field(default=0.05, gt=0, lt=1)
     top: int = Field(default=20, ge=0)
@@ -125,6 +132,17 @@ class FrictionFactor:
 
 
 @dataclass(frozen=True)
+class SkippedFactor:
+    """A factor seen in the period but not compared: too few customers exposed, or too few not exposed."""
+
+    dimension: str
+    key: str
+    customers: int  # customers with at least one exposed touchpoint
+    unexposed_customers: int  # the period's other customers: the comparison group
+    reason: str  # "too_few_exposed" | "too_few_unexposed"
+
+
+@dataclass(frozen=True)
 class FrictionReport:
     start: datetime | None
     end: datetime | None
@@ -133,6 +151,8 @@ class FrictionReport:
     events: Mapping[str, int] = field(default_factory=dict)  # effect -> touchpoints with it
     factors: tuple[FrictionFactor, ...] = ()  # most harmful first, at most config.top
     tests: int = 0  # (factor, effect) pairs tested: the Bonferroni divisor
+    # Factors not compared, most customers first (ties by dimension, key): see the module docstring.
+    skipped: tuple[SkippedFactor, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,11 +209,17 @@ def analyze_friction(
                 et.change += change
 
     total = len(exposures)
+    population = len({x.customer for x in exposures})
     tested: list[tuple[str, str, str]] = []
+    skipped: list[SkippedFactor] = []
     for (dimension, key), t in tallies.items():
-        if len(t.customers) < config.min_customers or t.touchpoints == total:
+        exposed, unexposed = len(t.customers), population - len(t.customers)
+        if exposed < config.min_customers or unexposed < config.min_unexposed_customers:
+            reason = "too_few_exposed" if exposed < config.min_customers else "too_few_unexposed"
+            skipped.append(SkippedFactor(dimension, key, exposed, unexposed, reason))
             continue
         tested += [(dimension, key, e) for e in EFFECTS if events[e] and _applies(dimension, key, e)]
+    skipped.sort(key=lambda f: (-f.customers, DIMENSIONS.index(f.dimension), f.key))
     found = []
     for dimension, key, effect in tested:
         hits = event_tallies.get((dimension, key, effect))
@@ -226,11 +252,12 @@ def analyze_friction(
     return FrictionReport(
         start=start,
         end=end,
-        customers=len({x.customer for x in exposures}),
+        customers=population,
         touchpoints=total,
         events=events,
         factors=tuple(found[: config.top]),
         tests=len(tested),
+        skipped=tuple(skipped),
     )
 
 

@@ -81,12 +81,13 @@ def _fail(args: argparse.Namespace, exc: Exception) -> int:
     return 2
 
 
-def _embed(args: argparse.Namespace, settings: Settings) -> tuple[list[Any], Any, str]:
+def _embed(args: argparse.Namespace, settings: Settings) -> tuple[list[Any], Any, Any]:
+    """The rows of ``--data``, their embeddings and the (cached) embedder, which also embeds label phrases."""
     from eval.data import load_rows
 
     rows = load_rows(args.data, text_field=args.text_field, label_field=None)
     embedder = user_embedder(settings)
-    return rows, embedder.embed([r.text for r in rows], desc="encode"), embedder.encoder_id
+    return rows, embedder.embed([r.text for r in rows], desc="encode"), embedder
 
 
 def _command_line(args: argparse.Namespace) -> str:
@@ -127,13 +128,24 @@ def _cmd_fit(args: argparse.Namespace, settings: Settings) -> int:
     try:
         config = TopicFitConfig(n_topics=args.n_topics)
         previous = latest_user_topic_model(registry, args.name)  # validates the name first
-        rows, x, enc_id = _embed(args, settings)
+        rows, x, embedder = _embed(args, settings)
         texts = [r.text for r in rows]
-        meta = {"encoder": enc_id, "source": "user", "trained_on": [str(args.data)], "rows": len(rows)}
+        meta = {"encoder": embedder.encoder_id, "source": "user", "trained_on": [str(args.data)], "rows": len(rows)}
+
+        def label_embed(phrases: Any) -> Any:
+            return embedder.embed(list(phrases), desc="label phrases")
 
         def build(version: str) -> Any:
+            # Labels are phrases of the topics' texts ("double charge"); carried topics keep theirs (renames too).
             fit = fit_topic_model(
-                texts, x, name=f"topics.{args.name}", version=version, config=config, previous=previous, metadata=meta
+                texts,
+                x,
+                name=f"topics.{args.name}",
+                version=version,
+                config=config,
+                previous=previous,
+                metadata=meta,
+                label_embed=label_embed,
             )
             return fit.model
 

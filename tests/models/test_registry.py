@@ -17,6 +17,7 @@ EXPECTED = {
     "intent.banking77.v2": ("intent", "intent/banking77/v2"),
     "intent.clinc150.v2": ("intent", "intent/clinc150/v2"),
     "topics.customer_service.v2": ("topics", "topics/customer_service/v2"),
+    "topics.customer_service.v3": ("topics", "topics/customer_service/v3"),
     "aspect.v1": ("aspect", "aspect/v1"),
     "satisfaction.v1": ("satisfaction", "satisfaction/v1"),
 }
@@ -28,7 +29,7 @@ def test_registry_snapshot() -> None:
         "aspect": "aspect.v1",
         "sentiment": "sentiment.v4",
         "intent": "intent.customer_service.v2",
-        "topics": "topics.customer_service.v2",
+        "topics": "topics.customer_service.v3",
         "satisfaction": "satisfaction.v1",
     }
 
@@ -38,7 +39,7 @@ def test_resolve_by_short_name_and_default() -> None:
     assert registry.resolve("intent", "banking77").id == "intent.banking77.v2"
     assert registry.resolve("intent", "intent.clinc150.v2").id == "intent.clinc150.v2"
     assert registry.resolve("intent", None).id == "intent.customer_service.v2"
-    assert registry.resolve("topics", "").id == "topics.customer_service.v2"
+    assert registry.resolve("topics", "").id == "topics.customer_service.v3"
 
 
 def test_unknown_names_list_the_valid_ones() -> None:

@@ -133,8 +133,9 @@ def test_satisfaction_head_reads_a_turn_beside_the_agent_turn(registry: ModelReg
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
 
 
-def test_topic_model_is_well_formed(registry: ModelRegistry) -> None:
-    model = registry.load("topics.customer_service.v2")
+@pytest.mark.parametrize("model_id", ["topics.customer_service.v2", "topics.customer_service.v3"])
+def test_topic_model_is_well_formed(registry: ModelRegistry, model_id: str) -> None:
+    model = registry.load(model_id)
     k = len(model.topics)
     assert k >= 5
     assert [t.id for t in model.topics] == list(range(k))
@@ -163,4 +164,23 @@ def test_registry_ids_are_the_shipped_set() -> None:
         "sentiment.v3",
         "sentiment.v4",
         "topics.customer_service.v2",
+        "topics.customer_service.v3",
     ]
+
+
+def test_the_relabelled_topic_model_names_its_topics_with_phrases(registry: ModelRegistry) -> None:
+    from models.training.topics.labels import STOP
+
+    before, after = registry.load("topics.customer_service.v2"), registry.load("topics.customer_service.v3")
+    labels = [t.label for t in after.topics]
+    assert all(labels) and len(set(labels)) == len(labels)
+    # Phrases of 1-3 words with no stop word at either end, not v2's "a / b / c" keyword lists.
+    for label in labels:
+        words = label.split()
+        assert "/" not in label and 1 <= len(words) <= 3 and words[0] not in STOP and words[-1] not in STOP
+    assert sum(" " in label for label in labels) > len(labels) / 2
+    # Only the labels changed: the same topics, keywords and centroids, so every text keeps its topic id.
+    assert [(t.id, t.keywords, t.size) for t in after.topics] == [(t.id, t.keywords, t.size) for t in before.topics]
+    np.testing.assert_array_equal(after.centroids, before.centroids)
+    assert (after.threshold, after.temperature) == (before.threshold, before.temperature)
+    assert after.metadata["edits"][-1]["previous"] == {str(t.id): t.label for t in before.topics}

@@ -177,9 +177,9 @@ def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             train_satisfaction_head(spec.name, spec.version, enc).save(paths[spec.id])
     centroids = np.vstack([enc.encode(texts).mean(axis=0) for texts in INTENT_DATA.values()])
     topics = tuple(Topic(i, label, (label,), 4) for i, label in enumerate(INTENT_DATA))
-    TopicModel("topics.customer_service", "v2", topics, centroids, threshold=0.1).save(
-        paths["topics.customer_service.v2"]
-    )
+    for spec in SPECS:
+        if spec.kind == "topics":
+            TopicModel(spec.name, spec.version, topics, centroids, threshold=0.1).save(paths[spec.id])
     return root
 
 

@@ -25,7 +25,15 @@ def topic_card_sections(model: TopicModel, *, command: str) -> list[tuple[str, s
             f"Refit of `{lineage['previous']}`: kept {lineage['kept']}, new {lineage['new']}, "
             f"retired {lineage['retired']}, folded into merge targets {lineage['folded'] or 'none'}."
         )
-    history += [f"- {edit}" for edit in model.metadata.get("edits", [])]
+    relabelled = {}
+    for edit in model.metadata.get("edits", []):
+        if edit.get("op") == "relabel":
+            # The previous labels go in the Topics table; the history keeps the how.
+            relabelled = {int(k): v for k, v in edit.get("previous", {}).items()}
+            how = {k: v for k, v in edit.items() if k != "previous"}
+            history.append(f"- {how} ({len(relabelled)} labels changed; previous labels in the Topics table)")
+        else:
+            history.append(f"- {edit}")
     if model.metadata.get("retired"):
         history.append(f"Retired so far: {model.metadata['retired']}.")
     if history:
@@ -34,8 +42,17 @@ def topic_card_sections(model: TopicModel, *, command: str) -> list[tuple[str, s
         (
             "Topics",
             cards.table(
-                ["id", "label", "size", "keywords"],
-                [[t.id, t.label, t.size, ", ".join(t.keywords)] for t in model.topics],
+                ["id", "label", *(["previous label"] if relabelled else []), "size", "keywords"],
+                [
+                    [
+                        t.id,
+                        t.label,
+                        *([relabelled.get(t.id, t.label)] if relabelled else []),
+                        t.size,
+                        ", ".join(t.keywords),
+                    ]
+                    for t in model.topics
+                ],
             ),
         )
     )

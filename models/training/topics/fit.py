@@ -14,6 +14,8 @@ service can live with, each a named step below:
                passed as ``y``) computes c-TF-IDF (frequent words reduced); a word that ranks in
                several topics' lists is kept by the topic where it scores highest, so keywords and
                labels tell topics apart. A label is the first ``label_keywords`` keywords.
+``label``      optional (``label_embed``): the label becomes the phrase of the topic's texts that best
+               names it (``topics.labels``: c-TF-IDF candidates ranked by cosine to the centroid).
 ``serve``      one centroid per cluster of at least ``min_topic_size`` documents; a text takes its
                nearest centroid when the cosine reaches the threshold that leaves at most
                ``max_unassigned`` of the corpus without a topic (the outlier rule), probabilities
@@ -29,8 +31,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -40,6 +42,7 @@ from models.topic_model import Topic, TopicModel
 from models.training.metrics import fit_temperature, threshold_for_abstention
 from models.training.topics.cluster import SAMPLE_MAX, cluster, normalise
 from models.training.topics.keywords import represent, unique_labels
+from models.training.topics.labels import LabelConfig, phrase_labels
 
 # Temperatures for cosine similarities are small: neighbouring centroids sit within ~0.1 cosine.
 TEMPERATURE_BOUNDS = (0.005, 1.0)
@@ -97,8 +100,13 @@ def fit_topic_model(
     config: TopicFitConfig | None = None,
     previous: TopicModel | None = None,
     metadata: dict[str, Any] | None = None,
+    label_embed: Callable[[Sequence[str]], np.ndarray] | None = None,
+    label_config: LabelConfig | None = None,
 ) -> TopicFit:
-    """Cluster -> represent -> serve (-> lineage against ``previous``): a ``TopicModel`` ready to save.
+    """Cluster -> represent -> serve (-> lineage against ``previous``) (-> label): a ``TopicModel`` ready to save.
+
+    With ``label_embed`` (the encoder of ``embeddings``), each topic is labelled with the phrase of its texts
+    that best names it (``topics.labels``); topics carried over from ``previous`` keep their labels.
 
     Raises:
         ValueError: fewer than 10 texts, or texts and embeddings of different lengths.
@@ -170,6 +178,14 @@ def fit_topic_model(
     model = _served(carried, name, version, x, target, config, metadata)
     assigned = assigned_ids(model, x)
     model.metadata["outlier_share"] = round(float((assigned == -1).mean()), 6)
+    if label_embed is not None:
+        started = time.perf_counter()
+        label_config = label_config or LabelConfig()
+        keep = lineage.kept if lineage is not None else ()
+        phrased = phrase_labels(model, texts, x, label_embed, label_config, keep)
+        model.topics = tuple(Topic(t.id, phrased[t.id], t.keywords, t.size) for t in model.topics)
+        model.metadata["labels"] = {"method": "phrases", **asdict(label_config)}
+        seconds["label"] = time.perf_counter() - started
     return TopicFit(model, assigned, lineage, seconds)
 
 

@@ -50,7 +50,7 @@ def test_result_names_every_model_it_used(enricher: Enricher) -> None:
     result = enricher.enrich([call()], EnrichOptions(intent_taxonomy="banking77"))[0]
     ids = [m.id for m in result.models]
     assert ids == ["nlp.blank_en.test", "encoder.hashing.test", "sentiment.v4", "satisfaction.v1",
-                   "intent.banking77.v2", "topics.customer_service.v2"]  # fmt: skip
+                   "intent.banking77.v2", "topics.customer_service.v3"]  # fmt: skip
     assert result.intent is not None and result.intent.model.id == "intent.banking77.v2"
 
 

@@ -10,6 +10,7 @@ import pytest
 from pipelines.enrichment.domain import Channel
 from pipelines.journeys.domain import Outcome, StoredTouchpoint, TouchpointSignals
 from pipelines.journeys.friction import FrictionConfig, FrictionFactor, FrictionReport, analyze_friction
+from tests.pipelines import journey_builders as jb
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 HALF_LIFE = 30.0  # ScoringConfig's default half-life, for the hand-computed scores
@@ -75,9 +76,15 @@ def test_the_intent_behind_repeat_contacts_and_drops_ranks_first_and_is_signific
 
     assert (report.customers, report.touchpoints) == (24, 48)
     assert report.events == {"score_drop": 8, "repeat_contact": 8, "abandonment": 0}
-    # 10 factors reach 3 customers (2 intents, chat, call, chat>call, call>call and 4 channel:outcome pairs),
-    # each tested against the 2 effects that occur.
-    assert report.tests == 20
+    # 10 factors reach 3 customers (2 intents, chat, call, chat>call, call>call and 4 channel:outcome pairs), but
+    # every customer called (and had a resolved call) and only 3 never chatted: those three have no comparison
+    # group of 5. The 7 others are each tested against the 2 effects that occur.
+    assert report.tests == 14
+    assert [(f.dimension, f.key, f.customers, f.unexposed_customers, f.reason) for f in report.skipped] == [
+        ("channel", "call", 24, 0, "too_few_unexposed"),
+        ("sequence", "call:resolved", 24, 0, "too_few_unexposed"),
+        ("channel", "chat", 21, 3, "too_few_unexposed"),
+    ]
     assert keys(report)[:2] == [
         ("intent", "card_declined", "score_drop"),
         ("intent", "card_declined", "repeat_contact"),
@@ -110,8 +117,12 @@ def test_the_intent_behind_repeat_contacts_and_drops_ranks_first_and_is_signific
     assert repeat.p_value == pytest.approx(drop.p_value)
     assert repeat.significant
 
-    # The channel carries only the chat-first share of the drops, diluted by 16 happy chats.
-    chat = find(report, "channel", "chat", "score_drop")
+    # With a comparison group of 3 allowed, the channel is tested: it carries only the chat-first share of the
+    # drops, diluted by 16 happy chats.
+    assert not [f for f in report.factors if f.dimension == "channel"]
+    lowered = analyze_friction(card_population(), config=FrictionConfig(min_unexposed_customers=3))
+    assert lowered.tests == 16 and [f.key for f in lowered.skipped] == ["call", "call:resolved"]
+    chat = find(lowered, "channel", "chat", "score_drop")
     assert (chat.customers, chat.affected_customers, chat.touchpoints, chat.events) == (21, 5, 21, 5)
     assert chat.baseline_rate == pytest.approx(3 / 27)
     assert chat.impact == pytest.approx(-100.0)
@@ -168,7 +179,7 @@ def test_time_range_limits_exposures_but_earlier_history_counts_for_the_score() 
             dict(day=16, channel="chat", intent="z", outcome=Outcome.RESOLVED),
         ),
     }
-    config = FrictionConfig(min_customers=1)
+    config = FrictionConfig(min_customers=1, min_unexposed_customers=1)
     report = analyze_friction(histories, start=start, end=end, config=config)
 
     assert (report.start, report.end) == (start, end)
@@ -232,8 +243,10 @@ def test_a_channel_sequence_is_detected() -> None:
     assert pair.impact == pytest.approx(6 * change)
     assert pair.p_value == pytest.approx(1 / math.comb(30, 6))
     assert pair.significant
-    # web, chat, call, web>chat, chat>call, chat>chat, web:resolved, call:unresolved, chat:resolved: score drops.
-    assert report.tests == 9
+    # web, call, web>chat, chat>call, chat>chat, web:resolved, call:unresolved, chat:resolved: score drops. Every
+    # customer chatted, so chat has no comparison group and is not tested.
+    assert report.tests == 8
+    assert [(f.key, f.reason) for f in report.skipped] == [("chat", "too_few_unexposed")]
     # The call and its outcome carry the same drops; ties go by dimension, then key.
     assert keys(report)[:3] == [
         ("channel", "call", "score_drop"),
@@ -328,3 +341,130 @@ def test_long_histories_are_capped_to_the_newest_touchpoints() -> None:
         analyze_friction({"long": long}, end=T0 + timedelta(days=5), config=FrictionConfig(max_history=10)).touchpoints
         == 10
     )
+
+
+def test_a_factor_needs_enough_customers_on_both_sides_to_be_compared() -> None:
+    def population(emails: int, chats: int) -> dict[str, list[StoredTouchpoint]]:
+        """``emails`` unhappy email customers (a score drop each) and ``chats`` resolved chat customers."""
+        histories = {f"e{i}": history(f"e{i}", dict(day=i, channel="email", sentiment=-0.8)) for i in range(emails)}
+        histories |= {
+            f"c{i}": history(f"c{i}", dict(day=i, channel="chat", outcome=Outcome.RESOLVED)) for i in range(chats)
+        }
+        return histories
+
+    # 6 against 5: both channels (and chat:resolved) are compared, each against the one effect that occurs.
+    enough = analyze_friction(population(6, 5))
+    email = find(enough, "channel", "email", "score_drop")
+    assert (email.customers, email.event_rate, email.baseline_rate) == (6, 1.0, 0.0)
+    assert (enough.tests, enough.skipped) == (3, ())
+
+    # 6 against 4: email has a comparison group of 4, below the default 5: neither tested nor reported.
+    short = analyze_friction(population(6, 4))
+    assert short.factors == ()
+    assert short.tests == 2  # chat and chat:resolved (6 customers never chatted); no drop among them
+    assert [(f.key, f.customers, f.unexposed_customers, f.reason) for f in short.skipped] == [
+        ("email", 6, 4, "too_few_unexposed"),
+    ]
+    assert (
+        find(
+            analyze_friction(population(6, 4), config=FrictionConfig(min_unexposed_customers=4)),
+            "channel",
+            "email",
+            "score_drop",
+        ).customers
+        == 6
+    )
+
+    # 2 against 10: too few exposed, whatever the comparison group.
+    rare = analyze_friction(population(2, 10))
+    assert [(f.key, f.customers, f.unexposed_customers, f.reason) for f in rare.skipped] == [
+        ("chat", 10, 2, "too_few_unexposed"),
+        ("chat:resolved", 10, 2, "too_few_unexposed"),
+        ("email", 2, 10, "too_few_exposed"),
+    ]
+    assert (rare.tests, rare.factors) == (0, ())
+
+
+def billing_and_delivery_month() -> dict[str, list[StoredTouchpoint]]:
+    """Issue 21's synthetic month: 240 customers, all of whom chat.
+
+    120 billing customers: an unresolved chat about a double charge (the intent recognised on 55 of them,
+    abstaining on the rest), a call the next day transferred after a 7-minute hold, and for a quarter a third
+    call, abandoned. 120 delivery customers: a question resolved on chat, then a 9/10 survey.
+    """
+    histories: dict[str, list[StoredTouchpoint]] = {}
+    for i in range(120):
+        day = i % 27
+        billing = f"bill{i}"
+        histories[billing] = [
+            jb.tp(
+                f"{billing}-0",
+                customer=billing,
+                days=day,
+                channel=Channel.CHAT,
+                outcome=Outcome.UNRESOLVED,
+                sentiment=-0.7,
+                intent="disputecharge" if i < 55 else "",
+                topics=("double charge",),
+            ),
+            jb.tp(
+                f"{billing}-1",
+                customer=billing,
+                days=day + 1,
+                channel=Channel.CALL,
+                outcome=Outcome.TRANSFERRED,
+                sentiment=-0.6,
+                hold=420.0,
+                topics=("double charge",),
+            ),
+        ]
+        if i % 4 == 0:
+            histories[billing].append(
+                jb.tp(
+                    f"{billing}-2",
+                    customer=billing,
+                    days=day + 2,
+                    channel=Channel.CALL,
+                    outcome=Outcome.ABANDONED,
+                    hold=600.0,
+                )
+            )
+        delivery = f"deliv{i}"
+        histories[delivery] = [
+            jb.tp(
+                f"{delivery}-0",
+                customer=delivery,
+                days=day,
+                channel=Channel.CHAT,
+                outcome=Outcome.RESOLVED,
+                sentiment=0.3,
+                intent="delivery_period",
+                topics=("track order",),
+            ),
+            jb.tp(f"{delivery}-1", customer=delivery, days=day + 0.1, channel=Channel.SURVEY, rating=0.9),
+        ]
+    return histories
+
+
+def test_a_month_where_everybody_chatted_does_not_blame_chat() -> None:
+    start, end = jb.T0, jb.T0 + timedelta(days=30)
+    report = analyze_friction(billing_and_delivery_month(), start=start, end=end)
+
+    assert (report.customers, report.touchpoints) == (240, 510)
+    # Every customer chatted: the channel has no comparison group, so it is not tested, let alone ranked.
+    assert not [f for f in report.factors if (f.dimension, f.key) == ("channel", "chat")]
+    assert ("channel", "chat", 240, 0, "too_few_unexposed") in [
+        (f.dimension, f.key, f.customers, f.unexposed_customers, f.reason) for f in report.skipped
+    ]
+    # What does set the billing customers apart still ranks, and significantly.
+    unresolved = find(report, "sequence", "chat:unresolved", "score_drop")
+    assert (unresolved.customers, unresolved.events, unresolved.baseline_rate) == (120, 120, 0.0)
+    assert unresolved.significant
+    dispute = find(report, "intent", "disputecharge", "score_drop")
+    assert (dispute.customers, dispute.events, dispute.event_rate) == (55, 55, 1.0)
+    assert dispute.significant
+    assert find(report, "topic", "double charge", "score_drop").significant
+    harmful = {(f.dimension, f.key) for f in report.factors[:5]}
+    assert ("sequence", "chat:unresolved") in harmful
+    # Nothing about the delivery customers is friction.
+    assert not [f for f in report.factors if f.key in {"delivery_period", "track order", "survey"}]

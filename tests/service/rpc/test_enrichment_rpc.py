@@ -321,7 +321,11 @@ def test_get_models_lists_models_taxonomies_and_topic_models(stub):
     assert taxonomies["clinc150"].supports_out_of_scope
     assert "out_of_scope" not in taxonomies["clinc150"].labels
     assert taxonomies["customer_service"].labels
-    assert [(t.name, t.is_default) for t in reply.topic_models] == [("customer_service", True)]
+    # v2 (keyword labels) stays listed for pinned replays; v3 (phrase labels) is the default.
+    assert [(t.name, t.version, t.is_default) for t in reply.topic_models] == [
+        ("customer_service", "v2", False),
+        ("customer_service", "v3", True),
+    ]
     assert reply.topic_models[0].topic_count > 1
 
 
