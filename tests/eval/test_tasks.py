@@ -54,7 +54,7 @@ def test_binary_sentiment_set_is_scored_over_its_two_labels(enricher):
     data = rows(("terrible service", "negative"), ("I love this", "positive"), ("awful broken app", "negative"))
     result = evaluate(data, EvalConfig("sentiment"), enricher=enricher)
     assert result["restricted_to"] == ["negative", "positive"]
-    assert result["model"] == "sentiment.v3"
+    assert result["model"] == "sentiment.v4"
     assert set(result["per_class"]) <= {"negative", "positive"}
     # Same path as production: document probabilities from enrich, renormalised over the two labels.
     out = enricher.enrich(
@@ -76,8 +76,8 @@ def test_sentiment_of_a_user_model_is_scored_with_that_model(user_enricher):
         result = evaluate(data, EvalConfig("sentiment", model=name), enricher=user_enricher)
         assert result["model"] == "sentiment.reviews.v1"
         assert result["accuracy"] == 1.0 and default["accuracy"] == 0.0
-    assert default["model"] == "sentiment.v3"
-    assert evaluate(data, EvalConfig("sentiment", model="sentiment"), enricher=user_enricher)["model"] == "sentiment.v3"
+    assert default["model"] == "sentiment.v4"
+    assert evaluate(data, EvalConfig("sentiment", model="sentiment"), enricher=user_enricher)["model"] == "sentiment.v4"
 
 
 def test_an_unknown_sentiment_model_names_the_valid_ones(user_enricher):
