@@ -70,7 +70,7 @@ class EnrichConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
-    # The sentiment model of calls that name none ("" = the built-in default, sentiment.v3). "permissive" picks the
+    # The sentiment model of calls that name none ("" = the built-in default, sentiment.v4). "permissive" picks the
     # model trained without research-use data, for deployments whose data policy forbids it.
     sentiment_model: str = ""
     language: LanguageConfig = Field(default_factory=LanguageConfig)

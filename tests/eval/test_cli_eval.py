@@ -71,7 +71,7 @@ def test_table_without_json_and_report_dir(tmp_path, capsys, fake_models, sentim
     data = write_jsonl(tmp_path / "d.jsonl", sentiment_rows)
     assert cli.main(["eval", "sentiment", "--data", str(data), "--report", str(tmp_path / "rep"), "--limit", "3"]) == 0
     out = capsys.readouterr().out
-    assert "sentiment sentiment.v3 on" in out and "(3 rows)" in out
+    assert "sentiment sentiment.v4 on" in out and "(3 rows)" in out
     assert "| accuracy |" in out
     assert (tmp_path / "rep" / "report.md").is_file() and (tmp_path / "rep" / "confusion_matrix.png").is_file()
 
@@ -107,7 +107,7 @@ def test_sentiment_of_a_model_trained_by_journeymine_train(tmp_path, capsys, mon
     assert (result["model"], result["n"], result["accuracy"]) == ("sentiment.reviews.v1", 2, 1.0)
     assert cli.main(["eval", "sentiment", "--data", str(gold), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert (result["model"], result["accuracy"]) == ("sentiment.v3", 0.0)
+    assert (result["model"], result["accuracy"]) == ("sentiment.v4", 0.0)
     assert cli.main(["eval", "sentiment", "--data", str(gold), "--model", "review", "--json"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "Valid sentiment model names are: permissive, reviews, sentiment" in captured.err

@@ -28,7 +28,7 @@ def test_report_files_are_written(tmp_path, enricher):
             assert path.read_bytes()[:8] == PNG_MAGIC and path.stat().st_size > 1000
     assert json.loads((tmp_path / "out" / "metrics.json").read_text()) == json.loads(json.dumps(result))
     report = (tmp_path / "out" / "report.md").read_text()
-    assert "| figure | sentiment.v3 | baseline vader |" in report
+    assert "| figure | sentiment.v4 | baseline vader |" in report
     assert f"| accuracy | {result['accuracy']:.4f} | {result['baselines']['vader']['accuracy']:.4f} |" in report
     assert "## Slices by `channel`" in report
     assert "![reliability_diagram.png](reliability_diagram.png)" in report
