@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from models.training import datasets as ds
+from models.training.heads import cs_taxonomy
 from models.training.heads.data import load_customer_service
 from models.training.train_heads import DEFAULT_SEED
 
@@ -282,17 +283,19 @@ def _clinc150(root: Path) -> dict[str, Records]:
 
 
 def _customer_service(root: Path) -> dict[str, Records]:
-    train, bitext_dev, _, _, _ = load_customer_service(root, DEFAULT_SEED)
-    kept = set(train.labels)
+    data = load_customer_service(root, DEFAULT_SEED)
+    kept = set(data.train.labels)
+    # MultiDoGo dev per domain, its labels read through the curated table as the default taxonomy's dev rows are.
+    table = cs_taxonomy.mapping("multidogo")
     multidogo = [
-        r
+        {**r, "label": table[r["label"]]}
         for domain in ds.MULTIDOGO_DOMAINS
         for r in rows(ds.load_multidogo(root, domains=[domain])["dev"], domain=domain)
-        if r["label"] in kept
+        if table.get(r["label"]) in kept
     ]
     return {
-        "customer_service_train": rows(train),
-        "bitext_dev": rows(bitext_dev, domain="bitext"),
+        "customer_service_train": rows(data.train + data.seed_rows),  # the hand-written rows too
+        "bitext_dev": rows(data.bitext_dev, domain="bitext"),
         "multidogo_dev": multidogo,
     }
 

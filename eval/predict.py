@@ -116,8 +116,10 @@ def intent_predictions(
     head_labels = tuple(stage.head.labels)
     index = {label: i for i, label in enumerate(head_labels)}
     oos_column = index.get(OUT_OF_SCOPE)
+    # The stage's exact version (its id): a taxonomy's name resolves to its latest version, which for
+    # customer_service is v3 while a stage of v2 is evaluated.
     options = EnrichOptions(
-        signals=frozenset({SignalKind.INTENT}), intent_taxonomy=stage.taxonomy, intent_top_k=len(stage.labels)
+        signals=frozenset({SignalKind.INTENT}), intent_taxonomy=stage.model.id, intent_top_k=len(stage.labels)
     )
     results, seconds = enrich_texts(enricher, texts, options, language=language, lock=lock, desc="intent")
     proba = np.zeros((len(results), len(head_labels)), dtype=np.float64)

@@ -142,7 +142,15 @@ SPECS: tuple[ModelSpec, ...] = (
         "intent.customer_service",
         "v2",
         "intent/customer_service/v2",
-        "general customer-service intents (bitext + MultiDoGo) with abstention",
+        "customer-service intents: the union of bitext's and MultiDoGo's labels, with abstention",
+        LinearHead.load,
+    ),
+    ModelSpec(
+        "intent",
+        "intent.customer_service",
+        "v3",
+        "intent/customer_service/v3",
+        "curated customer-service intents in categories (billing, account, leaving ...) with abstention",
         LinearHead.load,
     ),
     ModelSpec(
@@ -198,7 +206,7 @@ SPECS: tuple[ModelSpec, ...] = (
 DEFAULTS: dict[str, str] = {
     "aspect": "aspect.v1",
     "sentiment": "sentiment.v4",
-    "intent": "intent.customer_service.v2",
+    "intent": "intent.customer_service.v3",
     "topics": "topics.customer_service.v3",
     "satisfaction": "satisfaction.v1",
 }

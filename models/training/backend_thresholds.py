@@ -51,6 +51,7 @@ class Rule:
     dev: Callable[[Path, int], LabelledSet]
     describe: str
     max_abstain: float | None = None  # abstention rule; None: the out-of-scope recall rule
+    version: str = "v2"
 
 
 RULES = (
@@ -62,9 +63,11 @@ RULES = (
     ),
     Rule(
         "customer_service",
-        lambda root, seed: (lambda parts: parts[1] + parts[2])(load_customer_service(root, seed)),
+        lambda root, seed: load_customer_service(root, seed).dev,
         f"at most {MAX_ABSTAIN_RATE:.0%} of in-scope dev rows (bitext + MultiDoGo dev) abstain",
         MAX_ABSTAIN_RATE,
+        # The default (curated) taxonomy; v2's int8 threshold stays as committed with it.
+        "v3",
     ),
     Rule(
         "clinc150",
@@ -107,12 +110,16 @@ def threshold_by_rule(rule: Rule, head: LinearHead, proba: np.ndarray, labels: S
     return threshold
 
 
-def calibrate(root: Path, backend: str, artifacts: Path, command: str) -> list[list[object]]:
-    """Write ``backend_thresholds[backend]`` into every intent head under ``artifacts``; the summary rows."""
+def calibrate(
+    root: Path, backend: str, artifacts: Path, command: str, only: Sequence[str] | None = None
+) -> list[list[object]]:
+    """Write ``backend_thresholds[backend]`` into the intent heads under ``artifacts`` (``only`` these
+    taxonomies, default all); the summary rows."""
+    rules = [rule for rule in RULES if only is None or rule.taxonomy in only]
     encoder = build_encoder(EncoderConfig(backend=backend))  # type: ignore[arg-type]
     summary: list[list[object]] = []
-    for rule in tqdm(RULES, desc=f"intent heads on {backend}", unit="head"):
-        directory = artifacts / "intent" / rule.taxonomy / "v2"
+    for rule in tqdm(rules, desc=f"intent heads on {backend}", unit="head"):
+        directory = artifacts / "intent" / rule.taxonomy / rule.version
         head = LinearHead.load(directory)
         dev = rule.dev(root, int(head.metadata.get("seed", 42)))
         texts = list(dev.texts)
@@ -162,11 +169,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--datasets", type=Path, required=True, help="the folder holding banking77/, clinc150/ ...")
     parser.add_argument("--backend", choices=BACKENDS, default="onnx-int8")
     parser.add_argument("--artifacts", type=Path, default=ARTIFACTS_DIR, help="models/artifacts (default: bundled)")
+    taxonomies = [rule.taxonomy for rule in RULES]
+    parser.add_argument("--only", help=f"comma list of taxonomies to calibrate (default all: {','.join(taxonomies)})")
     args = parser.parse_args(argv)
     if not args.datasets.is_dir():
         parser.error(f"--datasets {args.datasets}: not a directory (it holds banking77/, clinc150/, ...)")
+    only = [t.strip() for t in args.only.split(",") if t.strip()] if args.only else None
+    unknown = sorted(set(only or ()) - set(taxonomies))
+    if unknown:
+        parser.error(f"--only: unknown taxonomies {unknown}. Valid taxonomies are: {', '.join(taxonomies)}")
+    # The card records the command for all heads; --only just limits which are recalibrated this run.
     command = f"--datasets <datasets> --backend {args.backend}"
-    rows = calibrate(args.datasets, args.backend, args.artifacts, command)
+    rows = calibrate(args.datasets, args.backend, args.artifacts, command, only)
     print(cards.table(["head", "backend", "torch threshold", "backend threshold", "at torch's", "at its own"], rows))
 
 

@@ -26,6 +26,7 @@ from models.training.embeddings import DEFAULT_CACHE_DIR, CachedEmbedder
 from models.training.heads.banking77 import train_banking77
 from models.training.heads.cards import TrainedHead
 from models.training.heads.clinc150 import train_clinc150
+from models.training.heads.customer_service import PATH as CUSTOMER_SERVICE_PATH
 from models.training.heads.customer_service import train_customer_service
 from models.training.heads.fit import HEAD_VERSION
 from models.training.heads.satisfaction import VERSION as SATISFACTION_VERSION
@@ -75,7 +76,7 @@ OUT_DIRS: dict[str, str] = {
     "sentiment_permissive_v2": PERMISSIVE_V2.path,
     "banking77": f"intent/banking77/{HEAD_VERSION}",
     "clinc150": f"intent/clinc150/{HEAD_VERSION}",
-    "customer_service": f"intent/customer_service/{HEAD_VERSION}",
+    "customer_service": CUSTOMER_SERVICE_PATH,
     "satisfaction": f"satisfaction/{SATISFACTION_VERSION}",
 }
 

@@ -70,9 +70,10 @@ class AlertConfig(BaseModel):
     rules: frozenset[AlertRule] = frozenset(AlertRule)
     score_drop_points: float = Field(default=15.0, gt=0)
     # Intent labels (of any taxonomy) that signal churn risk, read in every customer turn and sentence.
-    churn_intents: frozenset[str] = frozenset(
-        {"terminate_account", "closeaccount", "delete_account", "complaint", "cancel", "cancel_order"}
-    )
+    # Intent labels of taxonomies without categories that signal leaving: banking77's terminate_account, and
+    # customer_service v2's closeaccount / delete_account (pinned replays). Cancelling one order or complaining
+    # is not leaving: customer_service v3 files those under orders_delivery and complaints.
+    churn_intents: frozenset[str] = frozenset({"terminate_account", "closeaccount", "delete_account"})
     # Intent categories (taxonomies with categories, e.g. customer_service v3) that signal churn risk:
     # "leaving" is closing an account or cancelling a service or contract.
     churn_categories: frozenset[str] = frozenset({"leaving"})

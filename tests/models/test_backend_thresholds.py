@@ -33,7 +33,7 @@ def fp32_encoder():
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.taxonomy)
 def test_the_rule_on_torch_equal_embeddings_gives_the_shipped_threshold(rule, fp32_encoder) -> None:
     """ONNX fp32 reproduces torch's embeddings, so the rule must land on the threshold training chose."""
-    head = LinearHead.load(ARTIFACTS_DIR / "intent" / rule.taxonomy / "v2")
+    head = LinearHead.load(ARTIFACTS_DIR / "intent" / rule.taxonomy / rule.version)
     dev = rule.dev(ROOT, int(head.metadata.get("seed", 42)))
     texts = list(dev.texts)
     x = np.vstack([fp32_encoder.encode(texts[i : i + 256]) for i in range(0, len(texts), 256)])

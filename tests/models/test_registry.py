@@ -14,6 +14,7 @@ EXPECTED = {
     "sentiment.v4": ("sentiment", "sentiment/v4"),
     "sentiment.permissive.v2": ("sentiment", "sentiment/permissive/v2"),
     "intent.customer_service.v2": ("intent", "intent/customer_service/v2"),
+    "intent.customer_service.v3": ("intent", "intent/customer_service/v3"),
     "intent.banking77.v2": ("intent", "intent/banking77/v2"),
     "intent.clinc150.v2": ("intent", "intent/clinc150/v2"),
     "topics.customer_service.v2": ("topics", "topics/customer_service/v2"),
@@ -28,7 +29,7 @@ def test_registry_snapshot() -> None:
     assert DEFAULTS == {
         "aspect": "aspect.v1",
         "sentiment": "sentiment.v4",
-        "intent": "intent.customer_service.v2",
+        "intent": "intent.customer_service.v3",
         "topics": "topics.customer_service.v3",
         "satisfaction": "satisfaction.v1",
     }
@@ -38,7 +39,9 @@ def test_resolve_by_short_name_and_default() -> None:
     registry = ModelRegistry()
     assert registry.resolve("intent", "banking77").id == "intent.banking77.v2"
     assert registry.resolve("intent", "intent.clinc150.v2").id == "intent.clinc150.v2"
-    assert registry.resolve("intent", None).id == "intent.customer_service.v2"
+    assert registry.resolve("intent", None).id == "intent.customer_service.v3"
+    # The previous taxonomy stays loadable by its id (pinned clients, replays).
+    assert registry.resolve("intent", "intent.customer_service.v2").id == "intent.customer_service.v2"
     assert registry.resolve("topics", "").id == "topics.customer_service.v3"
 
 

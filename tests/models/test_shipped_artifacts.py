@@ -62,12 +62,19 @@ def test_intent_label_sets(registry: ModelRegistry) -> None:
     assert "oos" not in clinc.labels
     assert {"book_flight", "balance", "translate"} <= set(in_scope)
 
-    cs = registry.load("intent.customer_service.v2")
+    cs2 = registry.load("intent.customer_service.v2")
     dialogue_acts = {"openinggreeting", "closinggreeting", "thankyou", "confirmation", "rejection"}
-    assert dialogue_acts <= set(cs.labels)
-    assert {"cancel_order", "track_order", "get_refund", "reportlostcard", "out_of_scope"} <= set(cs.labels)
-    assert "outofdomain" not in cs.labels
-    assert not any("<div>" in label for label in cs.labels)
+    assert dialogue_acts <= set(cs2.labels)
+    assert {"cancel_order", "track_order", "get_refund", "reportlostcard", "out_of_scope"} <= set(cs2.labels)
+    assert "outofdomain" not in cs2.labels
+    assert not any("<div>" in label for label in cs2.labels)
+
+    # v3, the default: the curated taxonomy (models/training/heads/cs_taxonomy.py), one label per need.
+    cs = registry.load("intent.customer_service.v3")
+    assert {"greeting", "goodbye", "thanks", "confirm", "reject", "provide_details"} <= set(cs.labels)
+    assert {"cancel_order", "cancel_account", "dispute_charge", "track_order", "out_of_scope"} <= set(cs.labels)
+    assert not {"changeorder", "closeaccount", "delete_account", "orderpizzaintent", "getboardingpass"} & set(cs.labels)
+    assert cs.metadata["categories"]["cancel_account"] == "leaving"
 
 
 @pytest.mark.parametrize("spec", INTENT_SPECS, ids=lambda s: s.id)
@@ -157,6 +164,7 @@ def test_registry_ids_are_the_shipped_set() -> None:
         "intent.banking77.v2",
         "intent.clinc150.v2",
         "intent.customer_service.v2",
+        "intent.customer_service.v3",
         "satisfaction.v1",
         "sentiment.permissive.v1",
         "sentiment.permissive.v2",

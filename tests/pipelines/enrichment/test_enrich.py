@@ -75,9 +75,9 @@ def test_results_in_input_order_with_ids(enricher: Enricher) -> None:
 def test_every_signal_records_its_model(enricher: Enricher) -> None:
     (r,) = enricher.enrich([call(CALL)])
     assert r.sentiment is not None and r.sentiment.model.id == "sentiment.v4"
-    assert r.intent is not None and r.intent.model.id == "intent.customer_service.v2"
+    assert r.intent is not None and r.intent.model.id == "intent.customer_service.v3"
     assert r.topics and all(t.model.id == "topics.customer_service.v3" for t in r.topics)
-    assert {m.id for m in r.models} >= {"sentiment.v4", "intent.customer_service.v2", "encoder.hashing.test"}
+    assert {m.id for m in r.models} >= {"sentiment.v4", "intent.customer_service.v3", "encoder.hashing.test"}
 
 
 def test_transcript_turns_roles_and_trend(enricher: Enricher) -> None:

@@ -6,8 +6,8 @@ repeat contacts were keyed on equal intents only. Each journey is recorded one t
 a client would, on a server with its own store (the session server's store holds other tests' data,
 which would feed emerging-topic and score rules).
 
-The assertions hold for the v2 customer_service head (the cancel sentence is ``delete_account``, in
-``churn_intents``) and for a taxonomy with categories (its ``leaving`` category is in ``churn_categories``).
+The assertions hold for the default customer_service v3 head (the cancel sentence is ``cancel_account``, category
+``leaving``, in ``churn_categories``) and for a pinned v2 head (``delete_account``, in ``churn_intents``).
 """
 
 from __future__ import annotations
