@@ -24,7 +24,7 @@ from journeymine.v1 import interaction_pb2 as ix_pb
 from journeymine.v1 import journey_service_pb2 as jr_pb
 from journeymine.v1 import journey_service_pb2_grpc as jr_grpc
 from models.errors import ModelNotLoadedError
-from models.registry import ARTIFACTS_DIR, ModelRegistry
+from models.registry import ARTIFACTS_DIR, SPECS, ModelRegistry
 from pipelines.enrichment.locks import ModelLocks
 from service.config import JourneyConfig, ServerConfig, Settings
 from tests.pg_server import postgres_url  # noqa: F401  (session fixture, found by name)
@@ -51,7 +51,11 @@ def _damage(path: Path, how: str) -> None:
 
 def test_every_shipped_artifact_file_is_checked():
     kinds = {p.parts[0] for p in ARTIFACT_FILES}
-    assert kinds == {"sentiment", "intent", "topics", "aspect", "satisfaction"} and len(ARTIFACT_FILES) == 20
+    assert kinds == {"sentiment", "intent", "topics", "aspect", "satisfaction"}
+    # Every registered built-in model's folder, and no other, holds the files damaged below: two each (weights and
+    # metadata), four for the aspect model (its LoRA adapter too)
+    assert sorted({str(p.parent) for p in ARTIFACT_FILES}) == sorted(spec.path for spec in SPECS)
+    assert len(ARTIFACT_FILES) == 2 * len(SPECS) + 2
 
 
 @pytest.mark.parametrize("how", ["missing", "truncated", "garbage"])

@@ -76,7 +76,8 @@ def test_a_message_over_max_message_bytes_is_refused_with_resource_exhausted(tmp
     calls: list[object] = []
     never = lambda *a: calls.append(a) or []  # noqa: E731
     stages = {name: never for name in ("enrich", "plan", "send_parse", "encode_ahead", "finish")}
-    fake = types.SimpleNamespace(**stages, nlp=None)  # never reached
+    # never reached (encoder and intent_stage: what the journeys' sentence reader is built from)
+    fake = types.SimpleNamespace(**stages, nlp=None, encoder=None, intent_stage=never)
     server, port = build_server(settings, fake)  # type: ignore[arg-type]
     server.start()
     try:
