@@ -415,22 +415,7 @@ def render_html(m: JourneyMap) -> str:
         f"{e(_when(s.as_of))}, from {s.touchpoint_count} touchpoints and {s.evidence_count} pieces of evidence.</p>\n"
         f'<figure id="map-figure">{render_svg(m)}</figure>\n'
         f'<section id="touchpoints"><h2>Touchpoints ({len(m.touchpoints)})</h2>\n'
-        + _table(
-            "touchpoints-table",
-            (
-                "occurred (UTC)",
-                "channel",
-                "id",
-                "journey",
-                "stage",
-                "sentiment",
-                "intent",
-                "category",
-                "outcome",
-                "text",
-            ),
-            rows,
-        )
+        + _table("touchpoints-table", _TOUCHPOINT_COLUMNS, rows)
         + f'</section>\n<section id="drivers"><h2>Top drivers</h2>\n{drivers}</section>\n'
         f'<section id="alerts"><h2>Alerts ({len(m.alerts)})</h2>\n{alerts}</section>\n</main></body></html>\n'
     )
