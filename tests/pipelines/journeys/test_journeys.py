@@ -56,7 +56,7 @@ def _score_of(text: str) -> float:
 
 
 class FakeEnricher:
-    """Keyword sentiment; intent "cancel" for texts that say cancel. Counts calls."""
+    """Keyword sentiment; intent "cancel" (category "leaving") for texts that say cancel. Counts calls."""
 
     def __init__(self) -> None:
         self.calls = 0
@@ -83,7 +83,7 @@ class FakeEnricher:
             else:
                 text = ""
             intent = (
-                Intent("test", "cancel", False, 0.9, 0.5, (), ModelRef("intent.test", "v1"))
+                Intent("test", "cancel", False, 0.9, 0.5, (), ModelRef("intent.test", "v1"), category="leaving")
                 if "cancel" in text.lower()
                 else None
             )
