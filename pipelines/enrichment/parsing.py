@@ -314,7 +314,8 @@ def _serve(conn: Any, package: str | None, batch_size: int) -> None:
 
 
 def _queued(conn: Any, batch_size: int) -> tuple[list[tuple[list[str], bool, bool]], bool]:
-    """The next request, with those already queued behind it up to ``batch_size`` texts; and whether to stop.
+    """The next request, with those already queued behind it until they hold ``batch_size`` texts or more; and
+    whether to stop (a None was read).
 
     The server sends many small batches when its callers send one text each (16 clients: a few texts a
     batch), and spaCy costs about twice as much a text in batches of 4 as in batches of 64: while the child
