@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         _concurrent(stub, texts[:256], 16)  # warm-up
         parsers = _children(proc.pid)
         print(f"{source}, {args.backend}; CPU ms per text")
+        server_side: dict[tuple[int, int], float] = {}
         for clients, per_call in args.shape or [(16, 1), (1, 64), (16, 16)]:
             server0, parser0, client0 = process_cpu_s(proc.pid), sum(map(process_cpu_s, parsers)), os.times()
             total0, idle0 = machine_idle_s()
@@ -86,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"  parser {parse:5.2f}  clients {client:5.2f}  total {server + parse + client:5.2f}  idle {idle:4.0%}",
                 flush=True,
             )
+            server_side[clients, per_call] = server + parse
+        if (16, 1) in server_side and (1, 64) in server_side:  # the bar: at most 1.10
+            ratio = server_side[16, 1] / server_side[1, 64]
+            print(f"server-side CPU per text (server + parser), 16x1 / 1x64: {ratio:.2f}")
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -78,7 +78,8 @@ class EnrichConfig(BaseModel):
     # A multi-sentence part longer than this (characters) is represented by the mean of its
     # sentences' embeddings instead of its own pass (the encoder truncates at 256 tokens).
     max_part_chars: int = 1000
-    # spaCy batch size for parsing parts.
+    # spaCy batch size for parsing parts; the parser process also parses batches queued behind one another
+    # together, up to this many texts (the server's one-text callers make many small batches).
     parse_batch_size: int = 64
     # Run spaCy in a child process (pipelines/enrichment/parsing.py), so a batch's parse overlaps the previous batch's
     # encoder pass on another core. Off on one-core hosts, where there is nothing to overlap with.

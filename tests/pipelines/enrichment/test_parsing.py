@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from models.nlp import FALLBACK_NAME, load_nlp
-from pipelines.enrichment.parsing import InProcessParser, ParserProcessError, SubprocessParser
+from pipelines.enrichment.parsing import (
+    InProcessParser,
+    ParsedText,
+    ParserProcessError,
+    SubprocessParser,
+    _answers,
+    _queued,
+    skipped_components,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -122,3 +130,59 @@ def test_the_child_does_not_load_torch(child):
     if not maps.exists():
         pytest.skip("needs Linux /proc to read the child's loaded libraries")
     assert "libtorch" not in maps.read_text()
+
+
+def test_sentences_alone_skip_the_tagger_the_attribute_ruler_and_the_entity_recognizer():
+    """They come from the dependency parser on the shared tok2vec: the same spans without the other components."""
+    nlp, _ = load_nlp()
+    assert skipped_components(nlp.pipe_names, with_entities=False, with_aspects=False) == [
+        "tagger",
+        "attribute_ruler",
+        "ner",
+    ]
+    assert skipped_components(nlp.pipe_names, with_entities=True, with_aspects=False) == []
+    assert skipped_components(nlp.pipe_names, with_entities=False, with_aspects=True) == []
+    assert skipped_components(["sentencizer"], with_entities=False, with_aspects=False) == []  # the blank fallback
+    texts = [*TEXTS, "no punctuation at all i called twice nobody answered the app keeps failing", "Ok. Thanks!"]
+    parser = InProcessParser(nlp)
+    lean = parser.parse(texts, with_entities=False)
+    full = parser.parse(texts, with_entities=True, with_aspects=True)
+    assert [p.sentences for p in lean] == [p.sentences for p in full]
+    assert all(p.entities == () and p.aspects == () for p in lean)
+    assert any(p.entities for p in full)
+
+
+def test_the_child_parses_queued_batches_together_and_answers_each_as_if_alone():
+    nlp, _ = load_nlp()
+    parser = InProcessParser(nlp, batch_size=64)
+    queued = [([t], flags, False) for t in TEXTS for flags in (True, False)]
+    alone = [("ok", parser.parse(texts, with_entities=e, with_aspects=a)) for texts, e, a in queued]
+    assert _answers(parser, queued) == alone
+
+
+def test_a_queued_batch_that_fails_fails_alone():
+    class Failing:
+        def parse(self, texts, *, with_entities, with_aspects=False):
+            if "boom" in texts:
+                raise ValueError("cannot parse boom")
+            return [ParsedText(((0, len(t)),)) for t in texts]
+
+    answers = _answers(Failing(), [(["one"], True, False), (["boom"], True, False), (["two", "three"], True, False)])
+    assert answers == [
+        ("ok", [ParsedText(((0, 3),))]),
+        ("error", "ValueError: cannot parse boom"),
+        ("ok", [ParsedText(((0, 3),)), ParsedText(((0, 5),))]),
+    ]
+
+
+def test_the_child_takes_what_is_queued_up_to_its_batch_size_and_stops_after_it():
+    from multiprocessing import Pipe
+
+    ours, theirs = Pipe()
+    for texts in (["a", "b"], ["c"], ["d", "e"]):
+        ours.send((texts, True, False))
+    assert _queued(theirs, batch_size=3) == ([(["a", "b"], True, False), (["c"], True, False)], False)
+    ours.send(None)
+    assert _queued(theirs, batch_size=3) == ([(["d", "e"], True, False)], True)
+    ours.send(None)
+    assert _queued(theirs, batch_size=3) == ([], True)
