@@ -8,9 +8,10 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 50051
 DATASETS ?= ../shared/datasets
+IMAGE  ?= localhost/journeymine:dev
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads calibrate-int8 train-aspect fit-topics probe-sentiment probe-sentiment-heads probe-intent bench bench-aspect bench-topics bench-journeys load-test clean
+.PHONY: help install serve test image image-test lint format proto proto-check finetune-encoder train-heads calibrate-int8 train-aspect fit-topics probe-sentiment probe-sentiment-heads probe-intent bench bench-aspect bench-topics bench-journeys load-test clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,6 +35,12 @@ test: $(STAMP) ## install if needed, then lint, check generated code, and run th
 	$(VENV)/bin/ruff format --check .
 	$(PY) proto/generate.py --check
 	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest selected no tests"; exit 0; fi; exit $$rc
+
+image: ## build the container image $(IMAGE) with podman (base from Debian's packages where no registry answers)
+	container/build.sh $(IMAGE)
+
+image-test: $(STAMP) ## build the image, serve from it: health, Enrich, RecordTouchpoints, SIGTERM (skips where podman cannot run)
+	PY=$(PY) container/test.sh $(IMAGE)
 
 lint: $(STAMP) ## ruff lint + format check, mypy on the core
 	$(VENV)/bin/ruff check .
