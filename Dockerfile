@@ -29,13 +29,12 @@ RUN command -v make >/dev/null || { apt-get update \
 WORKDIR /app
 COPY . .
 # The otel extra too, so `JOURNEYMINE_TRACING__ENABLED=true` works in the image.
-# `make install` also exports and quantises the default encoder backend (onnx-int8) into /app/.cache/onnx,
-# here, where /app is writable (the runtime user cannot write there), so the server starts warm.
-# Bytecode stays, and the project's own is compiled here too: the runtime user cannot write __pycache__
-# under /app, so without it every start would compile torch, transformers and the project from source.
+# `make install` also exports and quantises the default encoder backend (onnx-int8) into /app/.cache/onnx
+# and compiles the project's bytecode, here, where /app is writable (the runtime user cannot write there),
+# so the server starts warm. The dependencies' bytecode stays too: without it every start would compile
+# torch and transformers from source.
 RUN make install PYTHON=python3.11 \
-    && .venv/bin/pip install --quiet -e '.[dev,otel]' \
-    && .venv/bin/python -m compileall -q service pipelines models eval proto
+    && .venv/bin/pip install --quiet -e '.[dev,otel]'
 
 FROM ${BASE}
 

@@ -17,12 +17,14 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 # The default encoder backend (onnx-int8) exports and quantises the bundled weights into .cache/onnx on first
-# use (~6 s): do it here, so that the first `make serve` starts warm. The export is keyed by the adapter's
-# digest, so a later `make install` finds it and only loads it.
+# use (~15 s): do it here, so that the first `make serve` starts warm (the export is keyed by the adapter's
+# digest; a later run finds it). The project's bytecode too: pip compiles the dependencies, not an editable
+# project, and the image's runtime user could not write it.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	$(PY) -c "from pipelines.factory import build_encoder; build_encoder()"
+	$(PY) -m compileall -q service pipelines models eval proto
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv, install journeymine with its pinned dependencies, export the ONNX encoder

@@ -49,6 +49,7 @@ if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
 fi
 
 start=$(date +%s)
-"${sudo[@]}" podman build --isolation chroot "${args[@]}" -t "$tag" -f Dockerfile .
+# --format docker: the OCI format has no HEALTHCHECK and podman would drop it.
+"${sudo[@]}" podman build --isolation chroot --format docker "${args[@]}" -t "$tag" -f Dockerfile .
 echo "image $tag built in $(( $(date +%s) - start )) s from $BASE:" \
     "$(( $("${sudo[@]}" podman image inspect --format '{{.Size}}' "$tag") / 1000000 )) MB"
