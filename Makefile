@@ -8,19 +8,26 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 50051
 DATASETS ?= ../shared/datasets
+IMAGE  ?= localhost/journeymine:dev
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test lint format proto proto-check finetune-encoder train-heads calibrate-int8 train-aspect fit-topics probe-sentiment probe-sentiment-heads probe-intent bench bench-aspect bench-topics bench-journeys load-test clean
+.PHONY: help install serve test image image-test lint format proto proto-check finetune-encoder train-heads calibrate-int8 train-aspect fit-topics probe-sentiment probe-sentiment-heads probe-intent bench bench-aspect bench-topics bench-journeys load-test clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# The default encoder backend (onnx-int8) exports and quantises the bundled weights into .cache/onnx on first
+# use (~15 s): do it here, so that the first `make serve` starts warm (the export is keyed by the adapter's
+# digest; a later run finds it). The project's bytecode too: pip compiles the dependencies, not an editable
+# project, and the image's runtime user could not write it.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -c "from pipelines.factory import build_encoder; build_encoder()"
+	$(PY) -m compileall -q service pipelines models eval proto
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install journeymine with its pinned dependencies
+install: $(STAMP) ## create .venv, install journeymine with its pinned dependencies, export the ONNX encoder
 
 serve: $(STAMP) ## install if needed, then start the gRPC server on $(HOST):$(PORT) with the bundled models
 	$(VENV)/bin/journeymine serve --host $(HOST) --port $(PORT)
@@ -30,6 +37,12 @@ test: $(STAMP) ## install if needed, then lint, check generated code, and run th
 	$(VENV)/bin/ruff format --check .
 	$(PY) proto/generate.py --check
 	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest selected no tests"; exit 0; fi; exit $$rc
+
+image: ## build the container image $(IMAGE) with podman (base from Debian's packages where no registry answers)
+	container/build.sh $(IMAGE)
+
+image-test: $(STAMP) ## build the image, serve from it: health, Enrich, RecordTouchpoints, SIGTERM (skips where podman cannot run)
+	PY=$(PY) container/test.sh $(IMAGE)
 
 lint: $(STAMP) ## ruff lint + format check, mypy on the core
 	$(VENV)/bin/ruff check .
