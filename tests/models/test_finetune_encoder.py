@@ -54,3 +54,22 @@ def test_a_few_steps_save_an_adapter_the_encoder_loads(tmp_path: Path) -> None:
     tuned = SentenceTransformerEncoder(adapter_path=tmp_path).encode(["refund me"])
     base = SentenceTransformerEncoder(adapter_path=None).encode(["refund me"])
     assert not np.allclose(tuned, base, atol=1e-6)
+
+
+@pytest.mark.datasets
+def test_the_recipe_builds_its_tasks_from_the_shared_datasets() -> None:
+    """load_tasks reads every head's data as the head recipes do (it once unpacked a return type that changed)."""
+    import os
+
+    from models.training.finetune_encoder import load_tasks
+    from models.training.heads.cs_taxonomy import INTENT_BY_NAME
+
+    root = Path(os.environ.get("JOURNEYMINE_DATASETS") or Path(__file__).resolve().parents[3] / "shared" / "datasets")
+    if not root.is_dir():
+        pytest.skip(f"needs the labelled datasets at {root} (set JOURNEYMINE_DATASETS)")
+    tasks = {task.name: task for task in load_tasks(root, seed=42)}
+    assert set(tasks) == {"banking77", "clinc150", "customer_service", "sentiment"}
+    cs = tasks["customer_service"]
+    # The curated taxonomy's intents (and out_of_scope), not the training sets' own labels
+    assert set(cs.labels) - {"out_of_scope"} <= set(INTENT_BY_NAME) and "cancel_account" in cs.labels
+    assert len(cs.train) > 10_000 and len(cs.dev) > 10_000
