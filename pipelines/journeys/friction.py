@@ -75,7 +75,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
-from scipy.stats import fisher_exact
 
 from pipelines.enrichment.domain import Channel
 from pipelines.journeys.domain import Evidence, Outcome, StoredTouchpoint
@@ -374,6 +373,10 @@ def _p_value(x1: int, n1: int, x0: int, n0: int) -> float:
     total, hits = n1 + n0, x1 + x0
     expected = (n1 * hits / total, n1 * (total - hits) / total, n0 * hits / total, n0 * (total - hits) / total)
     if min(expected) < 5:
+        # Imported here: scipy.stats costs about a second to import, and every `journeymine` command (the
+        # container's `journeymine health` check among them) imports this module through service.config.
+        from scipy.stats import fisher_exact
+
         result = fisher_exact([[x1, n1 - x1], [x0, n0 - x0]], alternative="greater")
         return float(result.pvalue)
     return two_proportion_z_test(x1, n1, x0, n0)[1]
