@@ -92,6 +92,25 @@ def _chat(tp_id: str, customer: str, at: datetime, turns: list[tuple[int, str]],
     )
 
 
+# (openings, agent answers, closings) of a customer's first chat
+BILLING = (BILLING_OPENINGS, BILLING_AGENT, BILLING_CLOSINGS)
+DELIVERY = (DELIVERY_OPENINGS, DELIVERY_AGENT, DELIVERY_CLOSINGS)
+
+
+def _first_chat(
+    rng: random.Random,
+    customer: str,
+    at: datetime,
+    texts: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]],
+    outcome: int,
+    journey: dict[str, str],
+) -> jr_pb.Touchpoint:
+    """A chat of three turns (customer, agent, customer) drawn from ``texts``, ending ``outcome``."""
+    openings, answers, closings = texts
+    turns = [(CUSTOMER, rng.choice(openings)), (AGENT, rng.choice(answers)), (CUSTOMER, rng.choice(closings))]
+    return _chat(f"{customer}-chat", customer, at, turns, channel=ix_pb.CHANNEL_CHAT, outcome=outcome, **journey)
+
+
 def month(
     customers: int, seed: int, start: datetime, *, journeys: bool = True
 ) -> list[tuple[datetime, jr_pb.Touchpoint]]:
@@ -103,24 +122,7 @@ def month(
         customer = f"billing-{i}"
         journey = {"journey_id": customer, "stage": "billing"} if journeys else {}
         chat_at = start + timedelta(days=rng.uniform(0, 25))
-        out.append(
-            (
-                chat_at,
-                _chat(
-                    f"{customer}-chat",
-                    customer,
-                    chat_at,
-                    [
-                        (CUSTOMER, rng.choice(BILLING_OPENINGS)),
-                        (AGENT, rng.choice(BILLING_AGENT)),
-                        (CUSTOMER, rng.choice(BILLING_CLOSINGS)),
-                    ],
-                    channel=ix_pb.CHANNEL_CHAT,
-                    outcome=jr_pb.OUTCOME_UNRESOLVED,
-                    **journey,
-                ),
-            )
-        )
+        out.append((chat_at, _first_chat(rng, customer, chat_at, BILLING, jr_pb.OUTCOME_UNRESOLVED, journey)))
         call_at = chat_at + timedelta(days=rng.uniform(1, 2))
         out.append(
             (
@@ -153,24 +155,7 @@ def month(
         customer = f"delivery-{i}"
         journey = {"journey_id": customer, "stage": "delivery"} if journeys else {}
         chat_at = start + timedelta(days=rng.uniform(0, 27))
-        out.append(
-            (
-                chat_at,
-                _chat(
-                    f"{customer}-chat",
-                    customer,
-                    chat_at,
-                    [
-                        (CUSTOMER, rng.choice(DELIVERY_OPENINGS)),
-                        (AGENT, rng.choice(DELIVERY_AGENT)),
-                        (CUSTOMER, rng.choice(DELIVERY_CLOSINGS)),
-                    ],
-                    channel=ix_pb.CHANNEL_CHAT,
-                    outcome=jr_pb.OUTCOME_RESOLVED,
-                    **journey,
-                ),
-            )
-        )
+        out.append((chat_at, _first_chat(rng, customer, chat_at, DELIVERY, jr_pb.OUTCOME_RESOLVED, journey)))
         survey_at = chat_at + timedelta(hours=rng.uniform(1, 24))
         response = ix_pb.SurveyResponse(
             question="How likely are you to recommend us?",
