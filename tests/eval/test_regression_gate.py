@@ -110,7 +110,7 @@ CASES = [
             name,
             lambda root, meta: goemotions(root),
             {"accuracy": ("dev_metrics", "accuracy"), "macro_f1": ("dev_metrics", "macro_f1")},
-            across if across else None,
+            across,
         )
         for model_id, name, across in (
             ("sentiment.v4", None, across_domains),
