@@ -20,9 +20,14 @@ def load_nlp(package: str = SPACY_PACKAGE) -> tuple[Any, str]:
     (so a fallback never passes itself off as the full pipeline).
     """
     import spacy
+    from thinc.api import use_ops
 
     try:
-        nlp = spacy.load(package, exclude=["lemmatizer"])
+        # numpy's matrix product (OpenBLAS) for the pipeline's layers instead of thinc's default, blis: the same
+        # parses (sentences, entities, noun chunks identical on 8,720 Banking77, GoEmotions and DynaSent texts)
+        # for about 30 % less CPU, the tok2vec layers' share halved (docs/speed.md).
+        with use_ops("numpy", use_blis=False):
+            nlp = spacy.load(package, exclude=["lemmatizer"])
         name = NLP_NAME
     except OSError:
         log.warning("spaCy package %s not installed; entities disabled, rule-based sentences only", package)
