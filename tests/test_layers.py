@@ -69,3 +69,39 @@ def test_every_package_is_listed_in_pyproject() -> None:
     }
     assert on_disk - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
     assert {name for name in listed if name.split(".")[0] in LAYERS} - on_disk == set(), "listed but not on disk"
+
+
+def missing_names(root: Path = ROOT, layers: tuple[str, ...] = LAYERS) -> list[str]:
+    """``file:line: from module import name`` for every import from the project's own layers whose module does
+    not define that name (nor has it as a submodule). Lazy imports inside functions run only when their
+    function does, so a name moved elsewhere breaks them silently until then."""
+    import importlib
+
+    missing = []
+    for path in sorted(p for layer in layers for p in (root / layer).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if not (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module):
+                continue
+            if node.module.split(".")[0] not in LAYERS:
+                continue
+            module = importlib.import_module(node.module)
+            for alias in node.names:
+                if alias.name == "*" or hasattr(module, alias.name):
+                    continue
+                try:
+                    importlib.import_module(f"{node.module}.{alias.name}")
+                except ModuleNotFoundError:
+                    missing.append(f"{path.relative_to(root)}:{node.lineno}: from {node.module} import {alias.name}")
+    return missing
+
+
+def test_every_import_from_the_layers_names_something_there() -> None:
+    assert missing_names() == []
+
+
+def test_the_name_check_sees_a_moved_name(tmp_path: Path) -> None:
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "bench.py").write_text(
+        "def naive():\n    from pipelines.factory import build_enricher, no_such_builder\n"
+    )
+    assert missing_names(tmp_path, ("eval",)) == ["eval/bench.py:2: from pipelines.factory import no_such_builder"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.nlp import FALLBACK_NAME, SPACY_PACKAGE, load_nlp
+from models.nlp import BLANK_PACKAGE, FALLBACK_NAME, SPACY_PACKAGE, load_nlp
 from pipelines.enrichment.parsing import parse_doc
 
 TEXTS = [
@@ -47,3 +47,13 @@ def test_parses_equal_the_stock_pipeline(pipelines: tuple[object, object]) -> No
     ours, theirs = parsed(nlp), parsed(stock)
     assert ours == theirs
     assert any(p.entities for p in ours) and all(p.sentences for p in ours)
+
+
+def test_the_blank_pipeline_on_purpose_splits_sentences_and_warns_of_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    pytest.importorskip("spacy")
+    with caplog.at_level("WARNING", logger="models.nlp"):
+        nlp, name = load_nlp(BLANK_PACKAGE)
+    assert name == FALLBACK_NAME and nlp.pipe_names == ["sentencizer"]
+    assert not caplog.records
+    parsed = parse_doc(nlp("It broke. Fix it!"), with_entities=True)
+    assert parsed.sentences == ((0, 9), (10, 17)) and parsed.entities == ()
