@@ -222,9 +222,9 @@ def frozen_after_loading() -> Iterator[None]:
     Loading makes hundreds of thousands of objects that live as long as the server, and the collector's full
     passes over them while they loaded cost about half a second of the start (six starts taking turns: 5.1-5.9
     s to SERVING before, 4.4-5.3 s after; docs/speed.md). Without the freeze, every later full pass would walk
-    them again (0.1-0.4 s, a stall on whatever call is running then). Only
-    objects made before serving are frozen; user models load later and are collected as usual. Paused by a
-    zero threshold, not ``gc.disable()``: srsly, which spaCy loads its pipeline with, calls ``gc.enable()``.
+    them again (0.1-0.4 s, a stall on whatever call is running then). Only objects made before serving are
+    frozen; user models load later and are collected as usual. Paused by a zero threshold, not
+    ``gc.disable()``: srsly, which spaCy loads its pipeline with, calls ``gc.enable()``.
     """
     thresholds = gc.get_threshold()
     gc.set_threshold(0)

@@ -10,13 +10,13 @@ Both return what ``parse_doc`` makes of each Doc, so their results are identical
 components its outputs need (``skipped_components``): sentences alone come from the dependency parser on
 the shared tok2vec, so a call that asks for neither entities nor aspects skips the tagger, the attribute
 ruler and the entity recognizer (its own tok2vec: half the parse), about 1.6 -> 0.6 ms of CPU a short
-text on the AMD EPYC kind (numpy's matrix product, ``models.nlp.load_nlp``), with the same sentences. ``submit`` sends a
-batch and returns at once; ``result()`` of what it returned waits for the parse. The server's micro-batcher
-sends the next batch before it has the previous batch's parse back, so the child starts on it as soon as
-it is done with the last one instead of waiting for this process to collect the result and send again
-(measured at 16 clients sending one short text per call: about 265 -> 300 texts/s). A child does not load
-torch (spaCy's thinc imports it when it is installed; the English pipeline never uses it): about 145 MB
-resident instead of 330, and a second less to start.
+text on the AMD EPYC kind (numpy's matrix product, ``models.nlp.load_nlp``), with the same sentences.
+``submit`` sends a batch and returns at once; ``result()`` of what it returned waits for the parse. The
+server's micro-batcher sends the next batch before it has the previous batch's parse back, so the child
+starts on it as soon as it is done with the last one instead of waiting for this process to collect the
+result and send again (measured at 16 clients sending one short text per call: about 265 -> 300 texts/s).
+A child does not load torch (spaCy's thinc imports it when it is installed; the English pipeline never uses
+it): about 145 MB resident instead of 330, and a second less to start.
 """
 
 from __future__ import annotations
